@@ -1,0 +1,173 @@
+// Package engine wires the pieces together for the worker and starter binaries: connecting to
+// Temporal, building the activities from configuration, registering the workflow, starting the
+// embedded server, and loading playbooks.
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/internal/config"
+	"github.com/breachflow/breachflow/internal/devserver"
+	"github.com/breachflow/breachflow/playbook"
+	"github.com/breachflow/breachflow/templates"
+	"github.com/breachflow/breachflow/workflows"
+)
+
+// SearchAttributes are the custom search attributes the workflow maintains.
+var SearchAttributes = map[string]enumspb.IndexedValueType{
+	workflows.SearchIncidentStatus.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.SearchNextDeadline.GetName():   enumspb.INDEXED_VALUE_TYPE_DATETIME,
+	workflows.SearchOverdueCount.GetName():   enumspb.INDEXED_VALUE_TYPE_INT,
+}
+
+// Logger returns the SDK logger used by both binaries: warnings and errors to stderr. Workflow and
+// activity log lines carry IDs, never fact values, addresses or notice bodies.
+func Logger(level slog.Level) sdklog.Logger {
+	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+}
+
+// Dial connects to the configured Temporal cluster.
+func Dial(cfg config.Temporal, logger sdklog.Logger) (client.Client, error) {
+	opts := client.Options{HostPort: cfg.Address, Namespace: cfg.Namespace, Logger: logger}
+	if cfg.TLS {
+		tc := &tls.Config{ServerName: cfg.ServerName, MinVersion: tls.VersionTLS12}
+		if cfg.ClientCert != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.ClientCert, cfg.ClientKey)
+			if err != nil {
+				return nil, fmt.Errorf("loading Temporal client certificate: %w", err)
+			}
+			tc.Certificates = []tls.Certificate{cert}
+		}
+		if cfg.ServerCA != "" {
+			pem, err := os.ReadFile(cfg.ServerCA)
+			if err != nil {
+				return nil, fmt.Errorf("reading Temporal server CA: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("%s holds no PEM certificate", cfg.ServerCA)
+			}
+			tc.RootCAs = pool
+		}
+		opts.ConnectionOptions.TLS = tc
+	}
+	if cfg.APIKey != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.APIKey)
+	}
+	c, err := client.Dial(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Temporal at %s: %w", cfg.Address, err)
+	}
+	return c, nil
+}
+
+// EnsureSearchAttributes registers the engine's search attributes on a cluster where they are
+// missing. It needs operator rights; without them it returns an error saying what to run.
+func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	list, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("listing search attributes: %w", err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for name, typ := range SearchAttributes {
+		if _, ok := list.CustomAttributes[name]; !ok {
+			missing[name] = typ
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing})
+	if err != nil {
+		return fmt.Errorf("registering search attributes %v (run `temporal operator search-attribute create` for each): %w", keys(missing), err)
+	}
+	return nil
+}
+
+// Templates loads the notice templates: the embedded ones, or those in dir/notices when set.
+func Templates(dir string) (*templates.Set, error) {
+	var fsys fs.FS = templates.Embedded()
+	if dir != "" {
+		fsys = os.DirFS(dir)
+	}
+	set, err := templates.Load(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("loading templates: %w", err)
+	}
+	return set, nil
+}
+
+// NewActivities builds the activities from configuration: SMTP when a host is configured,
+// otherwise the outbox folder.
+func NewActivities(cfg config.Config) (*activities.Activities, error) {
+	set, err := Templates(cfg.TemplatesDir)
+	if err != nil {
+		return nil, err
+	}
+	ledger, err := activities.OpenLedger(filepath.Join(cfg.DataDir, "ledger"))
+	if err != nil {
+		return nil, err
+	}
+	var transport activities.Transport = &activities.Outbox{Dir: cfg.OutboxDir}
+	if cfg.SMTP != nil {
+		if transport, err = activities.NewSMTP(*cfg.SMTP); err != nil {
+			return nil, err
+		}
+	}
+	return &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: cfg.From}, nil
+}
+
+// Register registers the workflow and activities on a worker.
+func Register(w worker.Registry, a *activities.Activities) {
+	w.RegisterWorkflow(workflows.IncidentWorkflow)
+	w.RegisterActivity(a)
+}
+
+// StartEmbedded starts the embedded Temporal server with the engine's search attributes.
+func StartEmbedded(dataDir string, port int) (*devserver.Server, error) {
+	return devserver.Start(devserver.Options{
+		DataDir:          filepath.Join(dataDir, "temporal"),
+		Port:             port,
+		SearchAttributes: SearchAttributes,
+	})
+}
+
+// LoadPlaybook loads a playbook by name (an embedded default such as us-federal-breach) or by
+// file path, validated against the templates.
+func LoadPlaybook(nameOrPath string, set *templates.Set) (*playbook.Playbook, error) {
+	if strings.ContainsAny(nameOrPath, "/\\") || strings.HasSuffix(nameOrPath, ".yaml") || strings.HasSuffix(nameOrPath, ".yml") {
+		return playbook.LoadFile(nameOrPath, set)
+	}
+	data, err := fs.ReadFile(templates.Embedded(), "playbooks/"+nameOrPath+".yaml")
+	if err != nil {
+		names, _ := fs.Glob(templates.Embedded(), "playbooks/*.yaml")
+		for i, n := range names {
+			names[i] = strings.TrimSuffix(filepath.Base(n), ".yaml")
+		}
+		return nil, fmt.Errorf("unknown playbook %q: give a file path or one of %s", nameOrPath, strings.Join(names, ", "))
+	}
+	return playbook.Parse(nameOrPath+".yaml", data, set)
+}
+
+func keys(m map[string]enumspb.IndexedValueType) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

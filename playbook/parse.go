@@ -1,0 +1,357 @@
+package playbook
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// FieldError is one problem in a playbook, located precisely enough to fix.
+type FieldError struct {
+	// File is the playbook file (or its name when embedded).
+	File string
+	// Obligation is the obligation ID, empty for playbook-level fields.
+	Obligation string
+	// Field is the YAML path of the field, e.g. "deadline.amount".
+	Field string
+	// Problem says what is wrong and how to fix it.
+	Problem string
+}
+
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Obligation != "" {
+		fmt.Fprintf(&b, ": obligation %q", e.Obligation)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ": field %s", e.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Problem)
+	return b.String()
+}
+
+// TemplateSet tells the parser which notice templates exist.
+type TemplateSet interface {
+	Has(name string) bool
+}
+
+// LoadFile reads and validates a playbook file.
+func LoadFile(path string, templates TemplateSet) (*Playbook, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading playbook: %w", err)
+	}
+	return Parse(filepath.Base(path), data, templates)
+}
+
+var yamlUnknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type playbook\.(\w+)`)
+
+// Parse decodes a playbook strictly and validates it. name labels errors (usually the file name).
+// All problems are reported at once, joined.
+func Parse(name string, data []byte, templates TemplateSet) (*Playbook, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var p Playbook
+	if err := dec.Decode(&p); err != nil {
+		msg := yamlUnknownField.ReplaceAllString(err.Error(), "line $1: unknown field \"$2\" in $3 (check the spelling against the playbook format in README.md)")
+		return nil, fmt.Errorf("%s: %s", name, msg)
+	}
+	p.Source = name
+	if err := p.Validate(templates); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// Validate checks the whole playbook and returns every problem found, joined.
+func (p *Playbook) Validate(templates TemplateSet) error {
+	v := validator{file: p.Source}
+	if v.file == "" {
+		v.file = p.Name
+	}
+	if p.Format != FormatVersion {
+		v.add("", "format", fmt.Sprintf("unsupported format %d: this build reads format %d", p.Format, FormatVersion))
+	}
+	if !idPattern.MatchString(p.Name) {
+		v.add("", "name", fmt.Sprintf("%q is not a valid name: use lowercase letters, digits and dashes", p.Name))
+	}
+	if p.Version == "" {
+		v.add("", "version", "missing: give the playbook a version such as 2026.1")
+	}
+	for id, r := range p.Roles {
+		if !idPattern.MatchString(id) {
+			v.add("", "roles."+id, "role IDs use lowercase letters, digits, dashes and underscores")
+		}
+		for i, c := range r.Contacts {
+			if err := CheckAddress(c.Email); err != nil {
+				v.add("", fmt.Sprintf("roles.%s.contacts[%d].email", id, i), err.Error())
+			}
+		}
+	}
+	for id, f := range p.Facts {
+		switch f.Type {
+		case FactNumber, FactText, FactBool, FactDate:
+		default:
+			v.add("", "facts."+id+".type", fmt.Sprintf("unknown type %q: use number, text, bool or date", f.Type))
+		}
+	}
+	v.duration("", "defaults.cadence", p.Defaults.Cadence, true)
+	v.reminders("", "defaults.reminders", p.Defaults.Reminders)
+	v.escalation(p, "", "defaults.escalation", p.Defaults.Escalation)
+
+	if templates != nil {
+		// Reminders and escalations of every obligation use these two generic templates.
+		for _, name := range []string{"reminder", "escalation"} {
+			if !templates.Has(name) {
+				v.add("", "templates", fmt.Sprintf("template %q is missing: add templates/notices/%s.{subject,txt,html}.tmpl", name, name))
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i := range p.Obligations {
+		o := &p.Obligations[i]
+		if !idPattern.MatchString(o.ID) {
+			v.add(o.ID, fmt.Sprintf("obligations[%d].id", i), fmt.Sprintf("%q is not a valid ID: use lowercase letters, digits and dashes", o.ID))
+		}
+		if seen[o.ID] {
+			v.add(o.ID, "id", "duplicate obligation ID: each obligation needs its own")
+		}
+		seen[o.ID] = true
+	}
+	for i := range p.Obligations {
+		p.validateObligation(&v, &p.Obligations[i], templates)
+	}
+	if len(v.errs) == 0 {
+		if cycle := p.dependencyCycle(); cycle != nil {
+			v.add(cycle[0], "depends_on", fmt.Sprintf("dependency cycle %s: an obligation cannot wait on itself", strings.Join(cycle, " -> ")))
+		}
+	}
+	return errors.Join(v.errs...)
+}
+
+func (p *Playbook) validateObligation(v *validator, o *Obligation, templates TemplateSet) {
+	if o.Title == "" {
+		v.add(o.ID, "title", "missing: say what is owed")
+	}
+	if o.Citation == "" {
+		v.add(o.ID, "citation", "missing: cite the statute, regulation or policy (write \"internal policy\" if none)")
+	}
+	v.role(p, o.ID, "owner", o.Owner)
+	kind, ref, err := ParseAnchor(o.Anchor)
+	if err != nil {
+		v.add(o.ID, "anchor", err.Error())
+	} else {
+		switch kind {
+		case AnchorDetermination:
+			if _, ok := p.Determinations[ref]; !ok {
+				v.add(o.ID, "anchor", fmt.Sprintf("unknown determination %q: declare it under determinations (known: %s)", ref, keys(p.Determinations)))
+			}
+		case AnchorFact:
+			if _, ok := p.Facts[ref]; !ok {
+				v.add(o.ID, "anchor", fmt.Sprintf("unknown fact %q: declare it under facts (known: %s)", ref, keys(p.Facts)))
+			}
+		case AnchorObligation:
+			if p.Obligation(ref) == nil {
+				v.add(o.ID, "anchor", fmt.Sprintf("unknown obligation %q", ref))
+			} else if ref == o.ID {
+				v.add(o.ID, "anchor", "an obligation cannot be anchored on itself")
+			}
+		}
+	}
+	if o.Deadline.Clock == "" {
+		v.add(o.ID, "deadline.clock", "missing: use hours, calendar_days, calendar_months, business_days or none")
+	} else if _, err := p.ClockSpec(o); err != nil {
+		v.add(o.ID, "deadline", err.Error())
+	}
+	if o.Deadline.Clock == "none" && p.CadenceFor(o) <= 0 {
+		v.add(o.ID, "cadence", "an obligation without a fixed deadline needs a reminder cadence (here or in defaults.cadence), e.g. 7d")
+	}
+	for i, c := range o.When {
+		field := fmt.Sprintf("when[%d]", i)
+		def, ok := p.Facts[c.Fact]
+		if !ok {
+			v.add(o.ID, field+".fact", fmt.Sprintf("unknown fact %q: declare it under facts (known: %s)", c.Fact, keys(p.Facts)))
+			continue
+		}
+		if err := c.check(def); err != nil {
+			v.add(o.ID, field, err.Error())
+		}
+	}
+	for i, d := range o.DependsOn {
+		if p.Obligation(d) == nil {
+			v.add(o.ID, fmt.Sprintf("depends_on[%d]", i), fmt.Sprintf("unknown obligation %q", d))
+		}
+	}
+	if n := o.Notice; n != nil {
+		if n.Template == "" {
+			v.add(o.ID, "notice.template", "missing: name a template from templates/notices")
+		} else if templates != nil && !templates.Has(n.Template) {
+			v.add(o.ID, "notice.template", fmt.Sprintf("unknown template %q: add templates/notices/%s.{subject,txt,html}.tmpl or fix the name", n.Template, n.Template))
+		}
+		if len(n.To) == 0 {
+			v.add(o.ID, "notice.to", "missing: list at least one recipient role")
+		}
+		for i, r := range n.To {
+			v.role(p, o.ID, fmt.Sprintf("notice.to[%d]", i), r)
+		}
+		for i, r := range n.Cc {
+			v.role(p, o.ID, fmt.Sprintf("notice.cc[%d]", i), r)
+		}
+		switch n.Send {
+		case "", SendManual, SendOnDue:
+		default:
+			v.add(o.ID, "notice.send", fmt.Sprintf("unknown mode %q: use on_due or manual", n.Send))
+		}
+	}
+	v.duration(o.ID, "cadence", o.Cadence, true)
+	v.reminders(o.ID, "reminders", o.Reminders)
+	v.escalation(p, o.ID, "escalation", o.Escalation)
+}
+
+// dependencyCycle returns a cycle through depends_on and obligation anchors, or nil.
+func (p *Playbook) dependencyCycle() []string {
+	edges := map[string][]string{}
+	for _, o := range p.Obligations {
+		edges[o.ID] = append(edges[o.ID], o.DependsOn...)
+		if kind, ref, err := ParseAnchor(o.Anchor); err == nil && kind == AnchorObligation {
+			edges[o.ID] = append(edges[o.ID], ref)
+		}
+	}
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var stack []string
+	var visit func(id string) []string
+	visit = func(id string) []string {
+		state[id] = visiting
+		stack = append(stack, id)
+		for _, next := range edges[id] {
+			switch state[next] {
+			case visiting:
+				for i, s := range stack {
+					if s == next {
+						return append(append([]string{}, stack[i:]...), next)
+					}
+				}
+			case unvisited:
+				if c := visit(next); c != nil {
+					return c
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[id] = done
+		return nil
+	}
+	for _, o := range p.Obligations {
+		if state[o.ID] == unvisited {
+			if c := visit(o.ID); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// ParseAnchor splits an anchor such as "determination:major_incident" into kind and reference.
+func ParseAnchor(s string) (kind, ref string, err error) {
+	if s == AnchorDiscovery {
+		return AnchorDiscovery, "", nil
+	}
+	kind, ref, ok := strings.Cut(s, ":")
+	if ok && ref != "" {
+		switch kind {
+		case AnchorDetermination, AnchorFact, AnchorObligation:
+			return kind, ref, nil
+		}
+	}
+	return "", "", fmt.Errorf("bad anchor %q: use discovery, determination:ID, fact:ID or obligation:ID", s)
+}
+
+// CheckAddress reports whether s is a single plain e-mail address.
+func CheckAddress(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
+		return fmt.Errorf("malformed e-mail address %q: write a plain address such as privacy@agency.example", s)
+	}
+	return nil
+}
+
+type validator struct {
+	file string
+	errs []error
+}
+
+func (v *validator) add(obligation, field, problem string) {
+	v.errs = append(v.errs, &FieldError{File: v.file, Obligation: obligation, Field: field, Problem: problem})
+}
+
+func (v *validator) role(p *Playbook, obligation, field, role string) {
+	if role == "" {
+		v.add(obligation, field, "missing: name a role from roles")
+		return
+	}
+	if _, ok := p.Roles[role]; !ok {
+		v.add(obligation, field, fmt.Sprintf("unknown role %q: declare it under roles (known: %s)", role, keys(p.Roles)))
+	}
+}
+
+func (v *validator) duration(obligation, field string, d Duration, optional bool) {
+	if d < 0 || (d == 0 && !optional) {
+		v.add(obligation, field, fmt.Sprintf("must be positive (got %s)", d.Std()))
+	}
+}
+
+func (v *validator) reminders(obligation, field string, rs []Reminder) {
+	for i, r := range rs {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case (r.Before == nil) == (r.AtFraction == nil):
+			v.add(obligation, f, "give exactly one of before (e.g. 1d) or at_fraction (e.g. 0.5)")
+		case r.Before != nil && *r.Before < 0:
+			v.add(obligation, f+".before", fmt.Sprintf("must not be negative (got %s)", r.Before.Std()))
+		case r.AtFraction != nil && (*r.AtFraction <= 0 || *r.AtFraction >= 1):
+			v.add(obligation, f+".at_fraction", fmt.Sprintf("must be between 0 and 1 exclusive (got %g)", *r.AtFraction))
+		}
+	}
+}
+
+func (v *validator) escalation(p *Playbook, obligation, field string, e *Escalation) {
+	if e == nil {
+		return
+	}
+	if len(e.To) == 0 {
+		v.add(obligation, field+".to", "missing: list at least one role to escalate to")
+	}
+	for i, r := range e.To {
+		v.role(p, obligation, fmt.Sprintf("%s.to[%d]", field, i), r)
+	}
+	v.duration(obligation, field+".every", e.Every, false)
+}
+
+func keys[V any](m map[string]V) string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	if len(ks) == 0 {
+		return "none declared"
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ", ")
+}

@@ -1,0 +1,321 @@
+// Package playbook defines the versioned data that lists what an organization owes after a breach:
+// obligations with their trigger (anchor), deadline clock, applicability condition, recipients,
+// notice template, reminder ladder and escalation.
+//
+// Playbooks are YAML files parsed strictly: an unknown field, an unknown role, fact or template, a
+// dependency cycle, a non-positive duration or a malformed address is an error that names the
+// file, the obligation and the field. An incident snapshots its playbook when it starts, so a later
+// edit of the file never changes a running incident.
+package playbook
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/breachflow/breachflow/clock"
+)
+
+// FormatVersion is the playbook file format this build reads.
+const FormatVersion = 1
+
+// Anchor kinds: what starts an obligation's clock.
+const (
+	// AnchorDiscovery starts the clock at the incident's discovery time.
+	AnchorDiscovery = "discovery"
+	// AnchorDetermination starts it when a determination (e.g. major_incident) is recorded as true.
+	AnchorDetermination = "determination"
+	// AnchorFact starts it when a fact is first recorded with a true or non-empty value.
+	AnchorFact = "fact"
+	// AnchorObligation starts it when another obligation is completed.
+	AnchorObligation = "obligation"
+)
+
+// Send modes of an obligation's notice.
+const (
+	// SendOnDue sends the notice automatically as soon as the obligation becomes due.
+	SendOnDue = "on_due"
+	// SendManual sends the notice only when a coordinator approves it (`starter send`).
+	SendManual = "manual"
+)
+
+// Fact types a playbook can declare.
+const (
+	FactNumber = "number"
+	FactText   = "text"
+	FactBool   = "bool"
+	FactDate   = "date"
+)
+
+// Playbook is one version of a set of obligations.
+type Playbook struct {
+	// Format is the file format version; must be FormatVersion.
+	Format int `yaml:"format" json:"format"`
+	// Name identifies the playbook, e.g. "us-federal-breach".
+	Name string `yaml:"name" json:"name"`
+	// Version is the playbook's own version, e.g. "2026.1"; incidents record it.
+	Version string `yaml:"version" json:"version"`
+	// Title is a human-readable name.
+	Title string `yaml:"title" json:"title"`
+	// Description says what the playbook covers.
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Defaults apply to every obligation that does not set its own.
+	Defaults Defaults `yaml:"defaults" json:"defaults"`
+	// Roles are the parties notices go to, by role ID.
+	Roles map[string]Role `yaml:"roles" json:"roles"`
+	// Facts are the facts an incident may record, by fact ID.
+	Facts map[string]FactDef `yaml:"facts" json:"facts"`
+	// Determinations are the decisions an incident may record, by ID (e.g. major_incident).
+	Determinations map[string]DeterminationDef `yaml:"determinations" json:"determinations"`
+	// Obligations are what is owed, in display order.
+	Obligations []Obligation `yaml:"obligations" json:"obligations"`
+	// Source is the file the playbook was read from (not part of the YAML).
+	Source string `yaml:"-" json:"source,omitempty"`
+}
+
+// Defaults are playbook-wide settings.
+type Defaults struct {
+	// TimeZone is the IANA zone for calendar and business-day clocks (default "UTC").
+	TimeZone string `yaml:"time_zone" json:"time_zone,omitempty"`
+	// Calendar is the holiday calendar for business days (default "us-federal").
+	Calendar string `yaml:"calendar" json:"calendar,omitempty"`
+	// Reminders is the reminder ladder for obligations with a deadline.
+	Reminders []Reminder `yaml:"reminders" json:"reminders,omitempty"`
+	// Cadence is how often obligations without a fixed deadline are brought up again (e.g. "7d").
+	Cadence Duration `yaml:"cadence" json:"cadence,omitempty"`
+	// Escalation applies once a deadline has passed.
+	Escalation *Escalation `yaml:"escalation" json:"escalation,omitempty"`
+}
+
+// Role is a party that receives notices.
+type Role struct {
+	// Title is a human-readable name, e.g. "House and Senate oversight committees".
+	Title string `yaml:"title" json:"title"`
+	// Contacts are default addresses; an incident adds its own.
+	Contacts []Contact `yaml:"contacts,omitempty" json:"contacts,omitempty"`
+}
+
+// Contact is a person or mailbox.
+type Contact struct {
+	// Name is the display name.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	// Email is the address; it must parse as an RFC 5322 address.
+	Email string `yaml:"email" json:"email"`
+}
+
+// FactDef declares a fact an incident may carry.
+type FactDef struct {
+	// Type is one of number, text, bool, date.
+	Type string `yaml:"type" json:"type"`
+	// Title is a human-readable name.
+	Title string `yaml:"title" json:"title"`
+}
+
+// DeterminationDef declares a decision an incident may record.
+type DeterminationDef struct {
+	// Title is a human-readable name, e.g. "Major incident (FISMA, OMB M-23-03)".
+	Title string `yaml:"title" json:"title"`
+}
+
+// Obligation is one thing owed after a breach.
+type Obligation struct {
+	// ID is unique within the playbook: lowercase letters, digits and dashes.
+	ID string `yaml:"id" json:"id"`
+	// Title says what is owed.
+	Title string `yaml:"title" json:"title"`
+	// Citation is the legal or policy source, e.g. "44 U.S.C. 3554(b)(7)(C)(iii)".
+	Citation string `yaml:"citation" json:"citation"`
+	// Description gives detail for the people doing the work.
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Owner is the role responsible; reminders go to it.
+	Owner string `yaml:"owner" json:"owner"`
+	// Anchor says what starts the clock: "discovery", "determination:ID", "fact:ID" or "obligation:ID".
+	Anchor string `yaml:"anchor" json:"anchor"`
+	// Deadline is the duration on a clock from the anchor.
+	Deadline Deadline `yaml:"deadline" json:"deadline"`
+	// When lists conditions on facts that must all hold for the obligation to apply.
+	When []Condition `yaml:"when,omitempty" json:"when,omitempty"`
+	// DependsOn lists obligations that must be done or waived before this one can be completed.
+	DependsOn []string `yaml:"depends_on,omitempty" json:"depends_on,omitempty"`
+	// Notice is the message the obligation sends, if any.
+	Notice *Notice `yaml:"notice,omitempty" json:"notice,omitempty"`
+	// Reminders overrides the playbook's reminder ladder.
+	Reminders []Reminder `yaml:"reminders,omitempty" json:"reminders,omitempty"`
+	// Cadence overrides the playbook's cadence for an obligation without a fixed deadline.
+	Cadence Duration `yaml:"cadence,omitempty" json:"cadence,omitempty"`
+	// Escalation overrides the playbook's escalation.
+	Escalation *Escalation `yaml:"escalation,omitempty" json:"escalation,omitempty"`
+}
+
+// Deadline is a duration on a clock.
+type Deadline struct {
+	// Clock is hours, calendar_days, calendar_months, business_days or none.
+	Clock string `yaml:"clock" json:"clock"`
+	// Amount is the number of clock units; positive unless Clock is none.
+	Amount int `yaml:"amount,omitempty" json:"amount,omitempty"`
+	// TimeZone overrides the playbook's zone.
+	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
+	// Calendar overrides the playbook's holiday calendar.
+	Calendar string `yaml:"calendar,omitempty" json:"calendar,omitempty"`
+	// CloseOfBusiness ends business-day deadlines at this local time ("17:00") instead of midnight.
+	CloseOfBusiness string `yaml:"close_of_business,omitempty" json:"close_of_business,omitempty"`
+	// Note explains a deadline without a fixed date, e.g. "without unreasonable delay".
+	Note string `yaml:"note,omitempty" json:"note,omitempty"`
+}
+
+// Notice is the message an obligation sends.
+type Notice struct {
+	// Template names a notice template (templates/notices/NAME.subject.tmpl, .txt.tmpl, .html.tmpl).
+	Template string `yaml:"template" json:"template"`
+	// To lists recipient roles.
+	To []string `yaml:"to" json:"to"`
+	// Cc lists roles copied.
+	Cc []string `yaml:"cc,omitempty" json:"cc,omitempty"`
+	// Send is on_due (automatic) or manual (after a coordinator's approval); default manual.
+	Send string `yaml:"send,omitempty" json:"send,omitempty"`
+	// CompletesObligation marks the obligation done once the notice is delivered.
+	CompletesObligation bool `yaml:"completes_obligation,omitempty" json:"completes_obligation,omitempty"`
+}
+
+// Condition is a test on one fact; exactly one operator is set.
+type Condition struct {
+	// Fact is the fact ID.
+	Fact string `yaml:"fact" json:"fact"`
+	// Equals holds when the fact equals the value (numbers numerically, bools as bools).
+	Equals *string `yaml:"equals,omitempty" json:"equals,omitempty"`
+	// NotEquals holds when the fact is set and differs from the value.
+	NotEquals *string `yaml:"not_equals,omitempty" json:"not_equals,omitempty"`
+	// AtLeast holds when a number fact is >= the value.
+	AtLeast *float64 `yaml:"at_least,omitempty" json:"at_least,omitempty"`
+	// Below holds when a number fact is < the value.
+	Below *float64 `yaml:"below,omitempty" json:"below,omitempty"`
+	// IsSet holds when the fact has (true) or has not (false) been recorded.
+	IsSet *bool `yaml:"is_set,omitempty" json:"is_set,omitempty"`
+}
+
+// Reminder is one rung of a reminder ladder, before the deadline.
+type Reminder struct {
+	// Before is how long before the deadline, e.g. "1d", "1h", "0s" (at the deadline).
+	Before *Duration `yaml:"before,omitempty" json:"before,omitempty"`
+	// AtFraction is a point within the window, e.g. 0.5 for half-way from anchor to deadline.
+	AtFraction *float64 `yaml:"at_fraction,omitempty" json:"at_fraction,omitempty"`
+}
+
+// Escalation notifies more people after a deadline has passed, repeating on a cadence.
+type Escalation struct {
+	// To lists the roles escalated to.
+	To []string `yaml:"to" json:"to"`
+	// Every is the repeat interval (e.g. "1d").
+	Every Duration `yaml:"every" json:"every"`
+}
+
+// Duration is a time.Duration written as "90m", "1h", "2d" or "1w" in YAML.
+type Duration time.Duration
+
+// Std returns the duration as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// ParseDuration reads Go durations plus the units d (24h) and w (7d).
+func ParseDuration(s string) (Duration, error) {
+	if s == "" {
+		return 0, fmt.Errorf("empty duration: write e.g. 1h, 2d or 1w")
+	}
+	unit := s[len(s)-1]
+	if unit == 'd' || unit == 'w' {
+		var n float64
+		if _, err := fmt.Sscanf(s[:len(s)-1], "%g", &n); err != nil {
+			return 0, fmt.Errorf("bad duration %q: write e.g. 1h, 2d or 1w", s)
+		}
+		day := 24 * time.Hour
+		if unit == 'w' {
+			day *= 7
+		}
+		return Duration(n * float64(day)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q: write e.g. 1h, 2d or 1w", s)
+	}
+	return Duration(d), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler (used by YAML and JSON).
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// ClockSpec returns the deadline as a clock.Spec, resolving the playbook's defaults.
+func (p *Playbook) ClockSpec(o *Obligation) (clock.Spec, error) {
+	kind, err := clock.ParseKind(o.Deadline.Clock)
+	if err != nil {
+		return clock.Spec{}, err
+	}
+	zone := firstNonEmpty(o.Deadline.TimeZone, p.Defaults.TimeZone, "UTC")
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return clock.Spec{}, fmt.Errorf("unknown time zone %q: use an IANA name such as America/New_York", zone)
+	}
+	cal, err := clock.CalendarByName(firstNonEmpty(o.Deadline.Calendar, p.Defaults.Calendar))
+	if err != nil {
+		return clock.Spec{}, err
+	}
+	spec := clock.Spec{Kind: kind, Amount: o.Deadline.Amount, Location: loc, Calendar: cal}
+	if cob := o.Deadline.CloseOfBusiness; cob != "" {
+		t, err := time.Parse("15:04", cob)
+		if err != nil {
+			return clock.Spec{}, fmt.Errorf("bad close_of_business %q: write a 24-hour time such as 17:00", cob)
+		}
+		spec.CloseOfBusiness = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	}
+	return spec, spec.Validate()
+}
+
+// Obligation returns the obligation with the given ID, or nil.
+func (p *Playbook) Obligation(id string) *Obligation {
+	for i := range p.Obligations {
+		if p.Obligations[i].ID == id {
+			return &p.Obligations[i]
+		}
+	}
+	return nil
+}
+
+// RemindersFor returns the obligation's reminder ladder (its own, or the playbook's).
+func (p *Playbook) RemindersFor(o *Obligation) []Reminder {
+	if o.Reminders != nil {
+		return o.Reminders
+	}
+	return p.Defaults.Reminders
+}
+
+// CadenceFor returns how often an obligation without a fixed deadline is brought up again.
+func (p *Playbook) CadenceFor(o *Obligation) time.Duration {
+	if o.Cadence > 0 {
+		return o.Cadence.Std()
+	}
+	return p.Defaults.Cadence.Std()
+}
+
+// EscalationFor returns the obligation's escalation (its own, or the playbook's), or nil.
+func (p *Playbook) EscalationFor(o *Obligation) *Escalation {
+	if o.Escalation != nil {
+		return o.Escalation
+	}
+	return p.Defaults.Escalation
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,297 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/breachflow/breachflow/playbook"
+)
+
+// registerHandlers wires the status query and the coordinator updates. Every update has a
+// validator: a rejected action leaves no trace in the state or the history; an accepted one
+// returns the new status.
+func (w *incident) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) {
+		return w.status(workflow.Now(ctx)), nil
+	}); err != nil {
+		return err
+	}
+	type handler struct {
+		name      string
+		fn        any
+		validator any
+	}
+	for _, h := range []handler{
+		{UpdateComplete, w.complete, w.validateComplete},
+		{UpdateWaive, w.waive, w.validateWaive},
+		{UpdateRecordFact, w.recordFact, w.validateRecordFact},
+		{UpdateSendNotice, w.sendNotice, w.validateSendNotice},
+		{UpdateClose, w.close, w.validateClose},
+	} {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.fn, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
+			return fmt.Errorf("registering update %s: %w", h.name, err)
+		}
+	}
+	return nil
+}
+
+// after is the common tail of every update: re-evaluate and report.
+func (w *incident) after(ctx workflow.Context) (Status, error) {
+	w.changed = true
+	w.evaluate(ctx)
+	return w.status(workflow.Now(ctx)), nil
+}
+
+func (w *incident) validateComplete(ctx workflow.Context, in CompleteInput) error {
+	o, def, err := w.openObligation(in.Obligation)
+	if err != nil {
+		return err
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	if err := checkPast(ctx, "at", in.At); err != nil {
+		return err
+	}
+	if o.State == StateNotApplicable {
+		return fmt.Errorf("obligation %q does not apply to this incident (its condition on facts does not hold): record the fact that makes it apply, or leave it", in.Obligation)
+	}
+	if open := w.depsOpen(def); len(open) > 0 {
+		return fmt.Errorf("obligation %q waits on %s: complete or waive those first", in.Obligation, strings.Join(open, ", "))
+	}
+	return nil
+}
+
+func (w *incident) complete(ctx workflow.Context, in CompleteInput) (Status, error) {
+	now := workflow.Now(ctx)
+	at := in.At
+	if at.IsZero() {
+		at = now
+	}
+	o, _ := w.obligation(in.Obligation)
+	w.markDone(now, o, at, in.By, in.Note)
+	return w.after(ctx)
+}
+
+// markDone completes an obligation and freezes its lateness.
+func (w *incident) markDone(now time.Time, o *ObligationState, at time.Time, by, note string) {
+	o.State, o.CompletedAt, o.CompletedBy, o.Note = StateDone, at, by, note
+	detail := "on time"
+	if !o.Deadline.IsZero() && at.After(o.Deadline) {
+		detail = "late by " + at.Sub(o.Deadline).String()
+	}
+	if note != "" {
+		detail += "; " + note
+	}
+	w.log(now, by, "completed", o.ID, detail)
+}
+
+func (w *incident) validateWaive(ctx workflow.Context, in WaiveInput) error {
+	if _, _, err := w.openObligation(in.Obligation); err != nil {
+		return err
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return errors.New("reason is required to waive an obligation: say why it is not owed (an auditor will read it)")
+	}
+	return nil
+}
+
+func (w *incident) waive(ctx workflow.Context, in WaiveInput) (Status, error) {
+	now := workflow.Now(ctx)
+	o, _ := w.obligation(in.Obligation)
+	o.State, o.WaivedAt, o.WaivedBy, o.WaiveReason = StateWaived, now, in.By, in.Reason
+	w.log(now, in.By, "waived", o.ID, in.Reason)
+	return w.after(ctx)
+}
+
+func (w *incident) validateRecordFact(ctx workflow.Context, in RecordFactInput) error {
+	if w.st.Status != IncidentOpen {
+		return errClosed
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	if err := checkPast(ctx, "at", in.At); err != nil {
+		return err
+	}
+	_, err := w.normalize(in)
+	return err
+}
+
+// normalize checks a fact or determination against the playbook and returns its canonical value.
+func (w *incident) normalize(in RecordFactInput) (string, error) {
+	pb := &w.st.Playbook
+	if in.Determination {
+		if _, ok := pb.Determinations[in.Name]; !ok {
+			return "", fmt.Errorf("unknown determination %q: the playbook declares %s", in.Name, names(pb.Determinations))
+		}
+		v, err := playbook.NormalizeFact(playbook.FactDef{Type: playbook.FactBool}, in.Value)
+		if err != nil {
+			return "", fmt.Errorf("determination %s: %w", in.Name, err)
+		}
+		return v, nil
+	}
+	def, ok := pb.Facts[in.Name]
+	if !ok {
+		return "", fmt.Errorf("unknown fact %q: the playbook declares %s", in.Name, names(pb.Facts))
+	}
+	v, err := playbook.NormalizeFact(def, in.Value)
+	if err != nil {
+		return "", fmt.Errorf("fact %s: %w", in.Name, err)
+	}
+	return v, nil
+}
+
+func (w *incident) recordFact(ctx workflow.Context, in RecordFactInput) (Status, error) {
+	now := workflow.Now(ctx)
+	v, _ := w.normalize(in)
+	at := in.At
+	if at.IsZero() {
+		at = now
+	}
+	rec := FactRecord{Value: v, At: at, RecordedAt: now, By: in.By, Note: in.Note}
+	if in.Determination {
+		w.st.Determinations[in.Name] = append(w.st.Determinations[in.Name], rec)
+		w.log(now, in.By, "determination", "", fmt.Sprintf("%s = %s as of %s", in.Name, v, stamp(at)))
+	} else {
+		w.st.Facts[in.Name] = append(w.st.Facts[in.Name], rec)
+		w.log(now, in.By, "fact", "", fmt.Sprintf("%s = %s as of %s", in.Name, v, stamp(at)))
+	}
+	return w.after(ctx)
+}
+
+func (w *incident) validateSendNotice(ctx workflow.Context, in SendNoticeInput) error {
+	o, def, err := w.openObligation(in.Obligation)
+	if err != nil {
+		return err
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	if def.Notice == nil {
+		return fmt.Errorf("obligation %q has no notice to send: complete it with `starter complete` instead", in.Obligation)
+	}
+	if o.State == StateNotApplicable {
+		return fmt.Errorf("obligation %q does not apply to this incident: its notice is not owed", in.Obligation)
+	}
+	if open := w.depsOpen(def); len(open) > 0 {
+		return fmt.Errorf("obligation %q waits on %s: complete or waive those before sending its notice", in.Obligation, strings.Join(open, ", "))
+	}
+	if n := w.notice(in.Obligation + "/notice"); n != nil {
+		return fmt.Errorf("the notice for %q was already requested by %s (state %s): it is sent once", in.Obligation, n.RequestedBy, n.State)
+	}
+	return nil
+}
+
+func (w *incident) sendNotice(ctx workflow.Context, in SendNoticeInput) (Status, error) {
+	now := workflow.Now(ctx)
+	_, def := w.obligation(in.Obligation)
+	w.queueNotice(now, in.Obligation, "notice", in.Obligation+"/notice", def.Notice.Template, def.Notice.To, def.Notice.Cc, in.By)
+	w.log(now, in.By, "approved notice", in.Obligation, "")
+	return w.after(ctx)
+}
+
+func (w *incident) validateClose(ctx workflow.Context, in CloseInput) error {
+	if w.st.Status != IncidentOpen {
+		return errClosed
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	if in.Force {
+		if strings.TrimSpace(in.Reason) == "" {
+			return errors.New("reason is required to force-close an incident with open obligations")
+		}
+		return nil
+	}
+	var open, undelivered []string
+	for _, o := range w.st.Obligations {
+		if o.State == StateDue || o.State == StateOverdue {
+			open = append(open, o.ID)
+		}
+	}
+	for _, n := range w.st.Notices {
+		if n.State == NoticeQueued || n.State == NoticeFailing {
+			undelivered = append(undelivered, n.Key)
+		}
+	}
+	var problems []string
+	if len(open) > 0 {
+		problems = append(problems, fmt.Sprintf("obligations still open: %s (complete or waive them)", strings.Join(open, ", ")))
+	}
+	if len(undelivered) > 0 {
+		problems = append(problems, fmt.Sprintf("notices not yet delivered: %s (wait for delivery)", strings.Join(undelivered, ", ")))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("cannot close: %s; or close with force and a reason", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func (w *incident) close(ctx workflow.Context, in CloseInput) (Status, error) {
+	now := workflow.Now(ctx)
+	w.st.Status, w.st.ClosedAt, w.st.ClosedBy = IncidentClosed, now, in.By
+	detail := ""
+	if in.Force {
+		detail = "forced: " + in.Reason
+		// Undelivered notices are stopped and recorded as cancelled, never dropped silently.
+		w.cancelDeliveries()
+	}
+	w.log(now, in.By, "closed", "", detail)
+	return w.after(ctx)
+}
+
+// openObligation finds an obligation that can still be acted on.
+func (w *incident) openObligation(id string) (*ObligationState, *playbook.Obligation, error) {
+	if w.st.Status != IncidentOpen {
+		return nil, nil, errClosed
+	}
+	o, def := w.obligation(id)
+	if o == nil {
+		ids := make([]string, 0, len(w.st.Obligations))
+		for _, o := range w.st.Obligations {
+			ids = append(ids, o.ID)
+		}
+		return nil, nil, fmt.Errorf("unknown obligation %q: this incident has %s", id, strings.Join(ids, ", "))
+	}
+	switch o.State {
+	case StateDone:
+		return nil, nil, fmt.Errorf("obligation %q is already done (by %s at %s)", id, o.CompletedBy, stamp(o.CompletedAt))
+	case StateWaived:
+		return nil, nil, fmt.Errorf("obligation %q was waived (by %s: %s)", id, o.WaivedBy, o.WaiveReason)
+	}
+	return o, def, nil
+}
+
+func checkActor(by string) error {
+	if strings.TrimSpace(by) == "" {
+		return errors.New("by is required: name the person acting (starter takes --by, default $USER)")
+	}
+	return nil
+}
+
+func checkPast(ctx workflow.Context, field string, t time.Time) error {
+	if !t.IsZero() && t.After(workflow.Now(ctx).Add(time.Minute)) {
+		return fmt.Errorf("%s %s lies in the future: record what has happened, when it happened", field, stamp(t))
+	}
+	return nil
+}
+
+func names[V any](m map[string]V) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	if len(ks) == 0 {
+		return "none"
+	}
+	sortStrings(ks)
+	return strings.Join(ks, ", ")
+}

@@ -1,0 +1,252 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/breachflow/breachflow/clock"
+	"github.com/breachflow/breachflow/playbook"
+)
+
+// IncidentWorkflow runs one incident from discovery until it is closed. It keeps every obligation's
+// clock on a single durable timer that always points at the next thing due (a deadline, a reminder
+// rung, an escalation or a cadence reminder) and re-arms whenever the state changes, so nothing is
+// polled and nothing fires late because a sweep had not come round yet.
+func IncidentWorkflow(ctx workflow.Context, in StartIncidentInput) (*IncidentResult, error) {
+	w, err := newIncident(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return w.run(ctx)
+}
+
+// incident is the workflow's state plus what is derived from it at run time (never serialized).
+type incident struct {
+	st     *IncidentState
+	logger log.Logger
+	// specs caches each obligation's parsed clock.
+	specs map[string]clock.Spec
+	// changed is set by handlers and deliveries to wake the main loop.
+	changed bool
+	// delivering holds the keys of notices whose delivery coroutine is running.
+	delivering map[string]bool
+	// cancelDeliveries stops deliveries on a forced close.
+	deliveryCtx      workflow.Context
+	cancelDeliveries workflow.CancelFunc
+	// searchAttrs remembers what was last upserted, to write only on change.
+	lastStatus   string
+	lastNext     time.Time
+	lastOverdue  int
+	upsertedOnce bool
+}
+
+func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error) {
+	now := workflow.Now(ctx)
+	w := &incident{
+		logger:     log.With(workflow.GetLogger(ctx), "IncidentID", in.IncidentID),
+		specs:      map[string]clock.Spec{},
+		delivering: map[string]bool{},
+	}
+	if in.Carried != nil {
+		w.st = in.Carried
+	} else {
+		if err := ValidateStart(in); err != nil {
+			return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidInput", nil)
+		}
+		w.st = newState(in, now)
+	}
+	pb := &w.st.Playbook
+	for i := range pb.Obligations {
+		o := &pb.Obligations[i]
+		spec, err := pb.ClockSpec(o)
+		if err != nil {
+			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("obligation %s: %v", o.ID, err), "InvalidInput", nil)
+		}
+		w.specs[o.ID] = spec
+	}
+	w.deliveryCtx, w.cancelDeliveries = workflow.WithCancel(ctx)
+	if err := w.registerHandlers(ctx); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// newState builds the initial state of a new incident.
+func newState(in StartIncidentInput, now time.Time) *IncidentState {
+	st := &IncidentState{
+		IncidentID:     in.IncidentID,
+		Title:          in.Title,
+		Summary:        in.Summary,
+		DiscoveredAt:   in.DiscoveredAt,
+		OpenedAt:       now,
+		OpenedBy:       in.StartedBy,
+		Playbook:       in.Playbook,
+		Contacts:       in.Contacts,
+		Facts:          map[string][]FactRecord{},
+		Determinations: map[string][]FactRecord{},
+		Status:         IncidentOpen,
+	}
+	for _, o := range in.Playbook.Obligations {
+		st.Obligations = append(st.Obligations, &ObligationState{ID: o.ID, State: StatePending})
+	}
+	st.Log = append(st.Log, LogEntry{At: now, Actor: in.StartedBy, Action: "opened",
+		Detail: fmt.Sprintf("playbook %s %s; discovered %s", in.Playbook.Name, in.Playbook.Version, in.DiscoveredAt.UTC().Format(time.RFC3339))})
+	for _, f := range in.Facts {
+		at := f.At
+		if at.IsZero() {
+			at = now
+		}
+		// ValidateStart has checked every fact against the playbook.
+		v, _ := playbook.NormalizeFact(in.Playbook.Facts[f.Name], f.Value)
+		st.Facts[f.Name] = append(st.Facts[f.Name], FactRecord{Value: v, At: at, RecordedAt: now, By: in.StartedBy, Note: "initial"})
+		st.Log = append(st.Log, LogEntry{At: now, Actor: in.StartedBy, Action: "fact", Detail: f.Name})
+	}
+	return st
+}
+
+// run is the main loop: evaluate, then sleep until the next thing is due or the state changes.
+func (w *incident) run(ctx workflow.Context) (*IncidentResult, error) {
+	for {
+		w.evaluate(ctx)
+		if w.st.Status == IncidentClosed && len(w.delivering) == 0 {
+			break
+		}
+		w.changed = false
+		next := w.nextWake(workflow.Now(ctx))
+		if next.IsZero() {
+			if err := workflow.Await(ctx, func() bool { return w.changed }); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		wait := next.Sub(workflow.Now(ctx))
+		if wait <= 0 {
+			wait = time.Millisecond
+		}
+		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.changed }); err != nil {
+			return nil, err
+		}
+	}
+	// Let any update that is still returning finish before the run completes.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return nil, err
+	}
+	return w.result(), nil
+}
+
+func (w *incident) result() *IncidentResult {
+	r := &IncidentResult{
+		IncidentID:  w.st.IncidentID,
+		ClosedAt:    w.st.ClosedAt,
+		ClosedBy:    w.st.ClosedBy,
+		Obligations: map[string]int{},
+	}
+	for _, o := range w.st.Obligations {
+		r.Obligations[o.State]++
+	}
+	for _, n := range w.st.Notices {
+		if n.State == NoticeSent {
+			r.NoticesSent++
+		}
+	}
+	for _, e := range w.st.Log {
+		if e.Action == "closed" && e.Detail != "" {
+			r.Forced = true
+		}
+	}
+	return r
+}
+
+// log appends to the incident's record. Details never go to the worker's log: they may hold
+// incident data.
+func (w *incident) log(at time.Time, actor, action, obligation, detail string) {
+	w.st.Log = append(w.st.Log, LogEntry{At: at, Actor: actor, Action: action, Obligation: obligation, Detail: detail})
+}
+
+// obligation returns the live state and the playbook definition of an obligation.
+func (w *incident) obligation(id string) (*ObligationState, *playbook.Obligation) {
+	for _, o := range w.st.Obligations {
+		if o.ID == id {
+			return o, w.st.Playbook.Obligation(id)
+		}
+	}
+	return nil, nil
+}
+
+// currentFact returns the latest value of a fact.
+func (w *incident) currentFact(name string) (string, bool) {
+	h := w.st.Facts[name]
+	if len(h) == 0 {
+		return "", false
+	}
+	return h[len(h)-1].Value, true
+}
+
+// applies evaluates an obligation's conditions on the current facts.
+func (w *incident) applies(def *playbook.Obligation) bool {
+	for _, c := range def.When {
+		v, set := w.currentFact(c.Fact)
+		if !c.Holds(w.st.Playbook.Facts[c.Fact], v, set) {
+			return false
+		}
+	}
+	return true
+}
+
+// anchorTime returns when the obligation's clock started, if it has.
+func (w *incident) anchorTime(def *playbook.Obligation) (time.Time, bool) {
+	kind, ref, _ := playbook.ParseAnchor(def.Anchor)
+	switch kind {
+	case playbook.AnchorDiscovery:
+		return w.st.DiscoveredAt, true
+	case playbook.AnchorDetermination:
+		// The latest determination counts: a correction of when it was made moves the clock.
+		h := w.st.Determinations[ref]
+		if len(h) > 0 && h[len(h)-1].Value == "true" {
+			return h[len(h)-1].At, true
+		}
+	case playbook.AnchorFact:
+		// The clock starts when the fact first became true or non-empty; later changes of its
+		// value do not restart it.
+		def := w.st.Playbook.Facts[ref]
+		for _, r := range w.st.Facts[ref] {
+			if playbook.Truthy(def, r.Value) {
+				return r.At, true
+			}
+		}
+	case playbook.AnchorObligation:
+		o, _ := w.obligation(ref)
+		switch {
+		case o == nil:
+		case o.State == StateDone:
+			return o.CompletedAt, true
+		case o.State == StateWaived:
+			return o.WaivedAt, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// depsOpen lists the obligations this one waits on that are neither done nor waived.
+func (w *incident) depsOpen(def *playbook.Obligation) []string {
+	var open []string
+	for _, d := range def.DependsOn {
+		o, _ := w.obligation(d)
+		if o != nil && o.State != StateDone && o.State != StateWaived && o.State != StateNotApplicable {
+			open = append(open, d)
+		}
+	}
+	return open
+}
+
+func isClosedState(s string) bool {
+	return s == StateDone || s == StateWaived
+}
+
+// errClosed is returned by validators once the incident is closed.
+var errClosed = errors.New("the incident is closed: no further actions are accepted")

@@ -1,0 +1,94 @@
+// Package workflows holds IncidentWorkflow: one durable workflow per incident that owns the
+// incident's state — facts, determinations, obligations and their clocks, notices and every
+// decision — from discovery until the incident is closed.
+package workflows
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/temporal"
+)
+
+// TaskQueue is the task queue incident workflows and their activities run on.
+const TaskQueue = "breachflow-incidents"
+
+// Names of the workflow's updates (coordinator actions) and queries.
+const (
+	// UpdateComplete marks an obligation done (CompleteInput).
+	UpdateComplete = "complete"
+	// UpdateWaive waives an obligation with a reason (WaiveInput).
+	UpdateWaive = "waive"
+	// UpdateRecordFact records a fact or a determination (RecordFactInput).
+	UpdateRecordFact = "record-fact"
+	// UpdateSendNotice approves and sends an obligation's notice (SendNoticeInput).
+	UpdateSendNotice = "send-notice"
+	// UpdateClose closes the incident (CloseInput).
+	UpdateClose = "close"
+	// QueryStatus returns the incident's Status.
+	QueryStatus = "status"
+)
+
+// Incident status values, also stored in the IncidentStatus search attribute.
+const (
+	IncidentOpen   = "open"
+	IncidentClosed = "closed"
+)
+
+// Obligation states.
+const (
+	// StatePending: the obligation's clock has not started (its anchor has not happened yet).
+	StatePending = "pending"
+	// StateDue: the clock is running and the deadline (if any) has not passed.
+	StateDue = "due"
+	// StateOverdue: the deadline has passed and the obligation is not done.
+	StateOverdue = "overdue"
+	// StateDone: completed; its lateness is frozen.
+	StateDone = "done"
+	// StateWaived: a coordinator waived it with a reason.
+	StateWaived = "waived"
+	// StateNotApplicable: its condition on facts does not hold.
+	StateNotApplicable = "not_applicable"
+)
+
+// Notice delivery states.
+const (
+	NoticeQueued  = "queued"
+	NoticeFailing = "failing"
+	NoticeSent    = "sent"
+	// NoticeCancelled: a forced close stopped a delivery that had not succeeded; recorded, not silent.
+	NoticeCancelled = "cancelled"
+)
+
+// Search attributes the workflow keeps current, so lists are visibility queries, not scans.
+var (
+	// SearchIncidentStatus is open or closed.
+	SearchIncidentStatus = temporal.NewSearchAttributeKeyKeyword("IncidentStatus")
+	// SearchNextDeadline is the earliest deadline among open obligations (unset when none).
+	SearchNextDeadline = temporal.NewSearchAttributeKeyTime("NextDeadline")
+	// SearchOverdueCount is how many obligations are overdue.
+	SearchOverdueCount = temporal.NewSearchAttributeKeyInt64("OverdueCount")
+)
+
+// IncidentIDPrefix starts every incident ID.
+const IncidentIDPrefix = "INC-"
+
+// NewIncidentID returns a fresh incident ID, INC-<uuid>.
+func NewIncidentID() string { return IncidentIDPrefix + uuid.NewString() }
+
+// IncidentWorkflowID is the workflow ID of an incident: the incident ID itself, so that every
+// Temporal tool shows the ID coordinators use.
+func IncidentWorkflowID(incidentID string) string { return incidentID }
+
+// IncidentIDFromWorkflowID is the inverse of IncidentWorkflowID; it checks the format.
+func IncidentIDFromWorkflowID(workflowID string) (string, error) {
+	rest, ok := strings.CutPrefix(workflowID, IncidentIDPrefix)
+	if !ok {
+		return "", fmt.Errorf("%q is not an incident ID: it starts with %s", workflowID, IncidentIDPrefix)
+	}
+	if _, err := uuid.Parse(rest); err != nil {
+		return "", fmt.Errorf("%q is not an incident ID: %s must be followed by a UUID", workflowID, IncidentIDPrefix)
+	}
+	return workflowID, nil
+}

@@ -1,0 +1,234 @@
+package workflows
+
+import (
+	"errors"
+	"net/mail"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/playbook"
+	"github.com/breachflow/breachflow/templates"
+)
+
+// acts is used only to name activity methods; workflows never call it directly.
+var acts *activities.Activities
+
+// Retry rounds: each round is one activity execution with its own short retries; between rounds
+// the workflow waits on a durable timer and records the failure so that status shows it.
+var roundBackoff = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour}
+
+// queueNotice records a notice to deliver; evaluate starts its delivery.
+func (w *incident) queueNotice(now time.Time, obligation, kind, key, template string, to, cc []string, by string) {
+	w.st.Notices = append(w.st.Notices, &NoticeRecord{
+		Key: key, Obligation: obligation, Kind: kind, Template: template,
+		ToRoles: to, CcRoles: cc, RequestedAt: now, RequestedBy: by, State: NoticeQueued,
+	})
+}
+
+// notice returns the notice with the given key, or nil.
+func (w *incident) notice(key string) *NoticeRecord {
+	for _, n := range w.st.Notices {
+		if n.Key == key {
+			return n
+		}
+	}
+	return nil
+}
+
+func (w *incident) startDelivery(n *NoticeRecord) {
+	w.delivering[n.Key] = true
+	workflow.Go(w.deliveryCtx, func(ctx workflow.Context) {
+		defer func() {
+			delete(w.delivering, n.Key)
+			w.changed = true
+		}()
+		w.deliver(ctx, n)
+	})
+}
+
+// deliver renders a notice once and sends it, retrying in rounds until it is delivered or a
+// forced close cancels it. The rendered content is kept across rounds so that every attempt
+// carries the same content hash and Message-ID; the send activity's ledger then makes a retry
+// after an unnoticed success a no-op.
+func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
+	renderCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
+	})
+	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    5 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+			MaximumAttempts:    4,
+		},
+	})
+	var rendered *templates.Rendered
+	for round := 0; ; round++ {
+		if ctx.Err() != nil {
+			w.cancelled(n)
+			return
+		}
+		err := w.attempt(ctx, renderCtx, sendCtx, n, &rendered)
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			w.cancelled(n)
+			return
+		}
+		now := workflow.Now(ctx)
+		n.State, n.Attempts, n.LastError = NoticeFailing, n.Attempts+1, shortError(err)
+		w.changed = true
+		wait := roundBackoff[min(round, len(roundBackoff)-1)]
+		w.log(now, "engine", "delivery failed", n.Obligation, n.Key+": "+n.LastError+"; next try in "+wait.String())
+		w.logger.Warn("Notice delivery failed; will retry", "Notice", n.Key, "Round", round+1, "RetryIn", wait)
+		if err := workflow.Sleep(ctx, wait); err != nil {
+			w.cancelled(n)
+			return
+		}
+	}
+}
+
+// attempt runs one render (if not yet rendered) and one send round.
+func (w *incident) attempt(ctx, renderCtx, sendCtx workflow.Context, n *NoticeRecord, rendered **templates.Rendered) error {
+	if *rendered == nil {
+		var r templates.Rendered
+		data := w.noticeData(workflow.Now(ctx), n)
+		if err := workflow.ExecuteActivity(renderCtx, acts.RenderNotice, activities.RenderNoticeInput{Template: n.Template, Data: data}).Get(ctx, &r); err != nil {
+			return err
+		}
+		*rendered = &r
+		n.Subject, n.ContentHash = r.Subject, r.ContentHash
+		n.MessageID = activities.MessageID(w.st.IncidentID, n.Key, r.ContentHash)
+	}
+	n.To, n.Cc = w.addresses(n.ToRoles), w.addresses(n.CcRoles)
+	var res activities.SendNoticeResult
+	err := workflow.ExecuteActivity(sendCtx, acts.SendNotice, activities.SendNoticeInput{
+		IncidentID: w.st.IncidentID,
+		MessageID:  n.MessageID,
+		To:         n.To,
+		Cc:         n.Cc,
+		Date:       n.RequestedAt,
+		Notice:     **rendered,
+	}).Get(ctx, &res)
+	if err != nil {
+		return err
+	}
+	now := workflow.Now(ctx)
+	n.State, n.SentAt, n.Transport, n.Receipt, n.LastError = NoticeSent, res.SentAt, res.Transport, res.Receipt, ""
+	n.Attempts++
+	w.log(now, "engine", n.Kind+" sent", n.Obligation, n.Key+" "+n.MessageID)
+	if n.Kind == templates.KindNotice {
+		o, def := w.obligation(n.Obligation)
+		if def.Notice != nil && def.Notice.CompletesObligation && (o.State == StateDue || o.State == StateOverdue || o.State == StatePending) {
+			w.markDone(now, o, res.SentAt, "engine", "notice delivered, Message-ID "+n.MessageID)
+		}
+	}
+	w.changed = true
+	return nil
+}
+
+func (w *incident) cancelled(n *NoticeRecord) {
+	if n.State != NoticeSent {
+		n.State = NoticeCancelled
+		w.log(w.st.ClosedAt, "engine", "delivery cancelled", n.Obligation, n.Key+": incident force-closed")
+	}
+}
+
+// addresses resolves roles to addresses: the incident's contacts, then the playbook's defaults.
+func (w *incident) addresses(roles []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, role := range roles {
+		contacts := append(append([]playbook.Contact{}, w.st.Contacts[role]...), w.st.Playbook.Roles[role].Contacts...)
+		for _, c := range contacts {
+			if seen[c.Email] {
+				continue
+			}
+			seen[c.Email] = true
+			out = append(out, (&mail.Address{Name: c.Name, Address: c.Email}).String())
+		}
+	}
+	return out
+}
+
+// noticeData is what the notice template sees.
+func (w *incident) noticeData(now time.Time, n *NoticeRecord) templates.Data {
+	o, def := w.obligation(n.Obligation)
+	pb := &w.st.Playbook
+	d := templates.Data{
+		Kind: n.Kind,
+		Incident: templates.IncidentData{
+			ID: w.st.IncidentID, Title: w.st.Title, Summary: w.st.Summary, DiscoveredAt: w.st.DiscoveredAt,
+			PlaybookName: pb.Name, PlaybookVersion: pb.Version,
+		},
+		Obligation: templates.ObligationData{
+			ID: def.ID, Title: def.Title, Citation: def.Citation, Description: def.Description,
+			Deadline: o.Deadline, DeadlineNote: def.Deadline.Note, AnchorAt: o.AnchorAt,
+		},
+		Facts:          w.currentFacts(),
+		Determinations: w.currentDeterminations(),
+		GeneratedAt:    now,
+		TimeZone:       w.specs[def.ID].Location.String(),
+	}
+	if !o.Deadline.IsZero() {
+		if now.After(o.Deadline) {
+			d.Obligation.Overdue = now.Sub(o.Deadline)
+		} else {
+			d.Obligation.Left = o.Deadline.Sub(now)
+		}
+	}
+	if !o.AnchorAt.IsZero() && now.After(o.AnchorAt) {
+		d.Obligation.OpenFor = now.Sub(o.AnchorAt)
+	}
+	for _, r := range n.ToRoles {
+		title := pb.Roles[r].Title
+		if title == "" {
+			title = r
+		}
+		d.To = append(d.To, title)
+	}
+	return d
+}
+
+func (w *incident) currentDeterminations() map[string]string {
+	ds := map[string]string{}
+	for name, h := range w.st.Determinations {
+		ds[name] = h[len(h)-1].Value
+	}
+	return ds
+}
+
+func (w *incident) currentFacts() map[string]string {
+	facts := map[string]string{}
+	for name := range w.st.Facts {
+		if v, ok := w.currentFact(name); ok {
+			facts[name] = v
+		}
+	}
+	return facts
+}
+
+// shortError keeps the first line of an error, bounded, for status and the record.
+func shortError(err error) string {
+	var appErr *temporal.ApplicationError
+	msg := err.Error()
+	if errors.As(err, &appErr) {
+		msg = appErr.Message()
+	}
+	for i, c := range msg {
+		if c == '\n' {
+			msg = msg[:i]
+			break
+		}
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return msg
+}

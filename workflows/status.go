@@ -1,0 +1,136 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/breachflow/breachflow/playbook"
+)
+
+// status builds the read-only view returned by the query and by every update.
+func (w *incident) status(now time.Time) Status {
+	st := w.st
+	s := Status{
+		IncidentID:      st.IncidentID,
+		Title:           st.Title,
+		Status:          st.Status,
+		DiscoveredAt:    st.DiscoveredAt,
+		PlaybookName:    st.Playbook.Name,
+		PlaybookVersion: st.Playbook.Version,
+		AsOf:            now,
+		Facts:           w.currentFacts(),
+		Determinations:  w.currentDeterminations(),
+		ClosedAt:        st.ClosedAt,
+	}
+	s.NextDeadline, s.OverdueCount = w.nextDeadlineAndOverdue()
+	sent := map[string]int{}
+	for _, n := range st.Notices {
+		s.Notices = append(s.Notices, *n)
+		if n.State == NoticeSent {
+			sent[n.Obligation]++
+		}
+	}
+	for _, o := range st.Obligations {
+		def := st.Playbook.Obligation(o.ID)
+		os := ObligationStatus{
+			ID: o.ID, Title: def.Title, Citation: def.Citation, State: o.State,
+			AnchorAt: o.AnchorAt, Deadline: o.Deadline, DeadlineNote: def.Deadline.Note,
+			CompletedAt: o.CompletedAt, NoticesSent: sent[o.ID],
+		}
+		if o.State == StateDone && !o.Deadline.IsZero() && o.CompletedAt.After(o.Deadline) {
+			os.Late = o.CompletedAt.Sub(o.Deadline)
+		}
+		if n := w.notice(o.ID + "/notice"); n != nil {
+			os.NoticeState = n.State
+		}
+		s.Obligations = append(s.Obligations, os)
+	}
+	return s
+}
+
+// ValidateStart checks a new incident against its playbook snapshot: required fields, facts of the
+// declared types, contacts with valid addresses, and a contact for every role a notice goes to.
+// The starter calls it before starting a workflow; the workflow calls it again and fails without
+// retry on bad input.
+func ValidateStart(in StartIncidentInput) error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if _, err := IncidentIDFromWorkflowID(in.IncidentID); err != nil {
+		add("incident_id", "%v", err)
+	}
+	if strings.TrimSpace(in.Title) == "" {
+		add("title", "missing: give the incident a short title")
+	}
+	if in.DiscoveredAt.IsZero() {
+		add("discovered_at", "missing: when did the organization become aware (RFC 3339, e.g. 2019-05-31T09:00:00-04:00)?")
+	}
+	if strings.TrimSpace(in.StartedBy) == "" {
+		add("started_by", "missing: name the coordinator opening the incident")
+	}
+	pb := &in.Playbook
+	if err := pb.Validate(nil); err != nil {
+		add("playbook", "%v", err)
+	}
+	for i, f := range in.Facts {
+		def, ok := pb.Facts[f.Name]
+		if !ok {
+			add(fmt.Sprintf("facts[%d]", i), "unknown fact %q: the playbook declares %s", f.Name, names(pb.Facts))
+			continue
+		}
+		if _, err := playbook.NormalizeFact(def, f.Value); err != nil {
+			add("facts."+f.Name, "%v", err)
+		}
+	}
+	for role, cs := range in.Contacts {
+		if _, ok := pb.Roles[role]; !ok {
+			add("contacts."+role, "unknown role: the playbook declares %s", names(pb.Roles))
+		}
+		for i, c := range cs {
+			if err := playbook.CheckAddress(c.Email); err != nil {
+				add(fmt.Sprintf("contacts.%s[%d].email", role, i), "%v", err)
+			}
+		}
+	}
+	var missing []string
+	for _, role := range rolesNotified(pb) {
+		if len(in.Contacts[role]) == 0 && len(pb.Roles[role].Contacts) == 0 {
+			missing = append(missing, role)
+		}
+	}
+	if len(missing) > 0 {
+		add("contacts", "no address for role(s) %s: notices go to them; add them under contacts", strings.Join(missing, ", "))
+	}
+	return errors.Join(errs...)
+}
+
+// rolesNotified lists every role a notice, reminder or escalation can go to.
+func rolesNotified(pb *playbook.Playbook) []string {
+	set := map[string]bool{}
+	for i := range pb.Obligations {
+		o := &pb.Obligations[i]
+		set[o.Owner] = true
+		if o.Notice != nil {
+			for _, r := range append(append([]string{}, o.Notice.To...), o.Notice.Cc...) {
+				set[r] = true
+			}
+		}
+		if e := pb.EscalationFor(o); e != nil {
+			for _, r := range e.To {
+				set[r] = true
+			}
+		}
+	}
+	var roles []string
+	for r := range set {
+		roles = append(roles, r)
+	}
+	sortStrings(roles)
+	return roles
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

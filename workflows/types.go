@@ -1,0 +1,226 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/breachflow/breachflow/playbook"
+)
+
+// StartIncidentInput starts an IncidentWorkflow.
+type StartIncidentInput struct {
+	// IncidentID is INC-<uuid>; it is also the workflow ID.
+	IncidentID string `json:"incident_id"`
+	// Title is a short name for the incident.
+	Title string `json:"title"`
+	// Summary says what happened, for notices.
+	Summary string `json:"summary,omitempty"`
+	// DiscoveredAt is the moment of awareness; it may lie in the past.
+	DiscoveredAt time.Time `json:"discovered_at"`
+	// Playbook is the snapshot the incident runs on; later edits of the file change nothing here.
+	Playbook playbook.Playbook `json:"playbook"`
+	// Facts are the facts known at the start.
+	Facts []FactInput `json:"facts,omitempty"`
+	// Contacts are the recipients by role, added to the playbook's defaults.
+	Contacts map[string][]playbook.Contact `json:"contacts,omitempty"`
+	// StartedBy is the coordinator who opened the incident.
+	StartedBy string `json:"started_by"`
+	// Carried is the state of a previous run when the incident continues as new.
+	Carried *IncidentState `json:"carried,omitempty"`
+}
+
+// FactInput is a fact value in an input.
+type FactInput struct {
+	// Name is the fact ID from the playbook.
+	Name string `json:"name"`
+	// Value is the raw value; it is normalized to the fact's type.
+	Value string `json:"value"`
+	// At is when the value became known; zero means now.
+	At time.Time `json:"at,omitzero"`
+}
+
+// IncidentResult is what a closed incident returns.
+type IncidentResult struct {
+	IncidentID string    `json:"incident_id"`
+	ClosedAt   time.Time `json:"closed_at"`
+	ClosedBy   string    `json:"closed_by"`
+	// Forced is true when the incident was closed with obligations still open.
+	Forced bool `json:"forced"`
+	// Obligations counts obligations by final state.
+	Obligations map[string]int `json:"obligations"`
+	// NoticesSent counts delivered notices.
+	NoticesSent int `json:"notices_sent"`
+}
+
+// CompleteInput marks an obligation done.
+type CompleteInput struct {
+	Obligation string `json:"obligation"`
+	// By names the person acting; required.
+	By string `json:"by"`
+	// At is when the work was actually done; zero means now. It may not lie in the future or
+	// before the incident was discovered.
+	At   time.Time `json:"at,omitzero"`
+	Note string    `json:"note,omitempty"`
+}
+
+// WaiveInput waives an obligation.
+type WaiveInput struct {
+	Obligation string `json:"obligation"`
+	By         string `json:"by"`
+	// Reason is required: an auditor must see why.
+	Reason string `json:"reason"`
+}
+
+// RecordFactInput records a fact or a determination.
+type RecordFactInput struct {
+	// Name is a fact ID, or a determination ID when Determination is true.
+	Name string `json:"name"`
+	// Value is the raw value (determinations take true/false, yes/no).
+	Value         string `json:"value"`
+	Determination bool   `json:"determination,omitempty"`
+	By            string `json:"by"`
+	// At is when the value became known or the determination was made; zero means now.
+	// A later time than now is refused. A determination's time starts the clocks anchored on it.
+	At   time.Time `json:"at,omitzero"`
+	Note string    `json:"note,omitempty"`
+}
+
+// SendNoticeInput approves and sends an obligation's notice.
+type SendNoticeInput struct {
+	Obligation string `json:"obligation"`
+	By         string `json:"by"`
+}
+
+// CloseInput closes the incident.
+type CloseInput struct {
+	By string `json:"by"`
+	// Force closes even with obligations open or notices undelivered; Reason is then required.
+	Force  bool   `json:"force,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// IncidentState is all of a workflow's state, in one serializable struct (carried across
+// continue-as-new).
+type IncidentState struct {
+	IncidentID   string                        `json:"incident_id"`
+	Title        string                        `json:"title"`
+	Summary      string                        `json:"summary,omitempty"`
+	DiscoveredAt time.Time                     `json:"discovered_at"`
+	OpenedAt     time.Time                     `json:"opened_at"`
+	OpenedBy     string                        `json:"opened_by"`
+	Playbook     playbook.Playbook             `json:"playbook"`
+	Contacts     map[string][]playbook.Contact `json:"contacts"`
+	// Facts keeps every value of every fact, oldest first.
+	Facts map[string][]FactRecord `json:"facts"`
+	// Determinations keeps every recorded determination, oldest first.
+	Determinations map[string][]FactRecord `json:"determinations"`
+	Obligations    []*ObligationState      `json:"obligations"`
+	Notices        []*NoticeRecord         `json:"notices"`
+	// Log is the record of what was done, when and by whom.
+	Log      []LogEntry `json:"log"`
+	Status   string     `json:"status"`
+	ClosedAt time.Time  `json:"closed_at,omitzero"`
+	ClosedBy string     `json:"closed_by,omitempty"`
+}
+
+// FactRecord is one value of a fact or determination.
+type FactRecord struct {
+	Value string `json:"value"`
+	// At is when the value became known (or the determination was made).
+	At time.Time `json:"at"`
+	// RecordedAt is when it was entered into the engine.
+	RecordedAt time.Time `json:"recorded_at"`
+	By         string    `json:"by"`
+	Note       string    `json:"note,omitempty"`
+}
+
+// ObligationState is the live state of one obligation.
+type ObligationState struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+	// ActiveSince is when the engine first saw the clock running; reminder rungs before it are
+	// not sent (they were never meaningful).
+	ActiveSince time.Time `json:"active_since,omitzero"`
+	AnchorAt    time.Time `json:"anchor_at,omitzero"`
+	// Deadline is zero for obligations without a fixed deadline.
+	Deadline    time.Time `json:"deadline,omitzero"`
+	OverdueAt   time.Time `json:"overdue_at,omitzero"`
+	CompletedAt time.Time `json:"completed_at,omitzero"`
+	CompletedBy string    `json:"completed_by,omitempty"`
+	Note        string    `json:"note,omitempty"`
+	WaivedAt    time.Time `json:"waived_at,omitzero"`
+	WaivedBy    string    `json:"waived_by,omitempty"`
+	WaiveReason string    `json:"waive_reason,omitempty"`
+	// Sent records the reminder and escalation rungs already handled, so each fires exactly once.
+	Sent map[string]time.Time `json:"sent,omitempty"`
+}
+
+// NoticeRecord is one notice: requested, being delivered, delivered, or failing.
+type NoticeRecord struct {
+	// Key is unique within the incident, e.g. "congress-notice/notice" or "cisa-report/reminder/1d".
+	Key        string `json:"key"`
+	Obligation string `json:"obligation"`
+	// Kind is notice, reminder or escalation.
+	Kind        string    `json:"kind"`
+	Template    string    `json:"template"`
+	ToRoles     []string  `json:"to_roles"`
+	CcRoles     []string  `json:"cc_roles,omitempty"`
+	RequestedAt time.Time `json:"requested_at"`
+	RequestedBy string    `json:"requested_by"`
+	State       string    `json:"state"`
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	Subject     string    `json:"subject,omitempty"`
+	ContentHash string    `json:"content_hash,omitempty"`
+	MessageID   string    `json:"message_id,omitempty"`
+	To          []string  `json:"to,omitempty"`
+	Cc          []string  `json:"cc,omitempty"`
+	SentAt      time.Time `json:"sent_at,omitzero"`
+	// Transport is smtp or outbox; Receipt is the server's reply or the outbox file.
+	Transport string `json:"transport,omitempty"`
+	Receipt   string `json:"receipt,omitempty"`
+}
+
+// LogEntry is one line of the incident's record.
+type LogEntry struct {
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"`
+	Action     string    `json:"action"`
+	Obligation string    `json:"obligation,omitempty"`
+	Detail     string    `json:"detail,omitempty"`
+}
+
+// Status is the answer to QueryStatus and to every update.
+type Status struct {
+	IncidentID      string             `json:"incident_id"`
+	Title           string             `json:"title"`
+	Status          string             `json:"status"`
+	DiscoveredAt    time.Time          `json:"discovered_at"`
+	PlaybookName    string             `json:"playbook_name"`
+	PlaybookVersion string             `json:"playbook_version"`
+	AsOf            time.Time          `json:"as_of"`
+	Obligations     []ObligationStatus `json:"obligations"`
+	Facts           map[string]string  `json:"facts"`
+	Determinations  map[string]string  `json:"determinations,omitempty"`
+	Notices         []NoticeRecord     `json:"notices"`
+	NextDeadline    time.Time          `json:"next_deadline,omitzero"`
+	OverdueCount    int                `json:"overdue_count"`
+	ClosedAt        time.Time          `json:"closed_at,omitzero"`
+}
+
+// ObligationStatus is one obligation in a Status.
+type ObligationStatus struct {
+	ID           string    `json:"id"`
+	Title        string    `json:"title"`
+	Citation     string    `json:"citation"`
+	State        string    `json:"state"`
+	AnchorAt     time.Time `json:"anchor_at,omitzero"`
+	Deadline     time.Time `json:"deadline,omitzero"`
+	DeadlineNote string    `json:"deadline_note,omitempty"`
+	CompletedAt  time.Time `json:"completed_at,omitzero"`
+	// Late is how late it was completed (frozen once done); zero when on time.
+	Late time.Duration `json:"late,omitempty"`
+	// NoticesSent counts delivered notices for this obligation (the notice, reminders, escalations).
+	NoticesSent int `json:"notices_sent"`
+	// NoticeState is the state of the obligation's own notice, empty if none was requested.
+	NoticeState string `json:"notice_state,omitempty"`
+}
