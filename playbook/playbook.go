@@ -266,7 +266,10 @@ func (p *Playbook) ClockSpec(o *Obligation) (clock.Spec, error) {
 	if err != nil {
 		return clock.Spec{}, err
 	}
-	spec := clock.Spec{Kind: kind, Amount: o.Deadline.Amount, Location: loc, Calendar: cal}
+	spec := clock.Spec{Kind: kind, Amount: o.Deadline.Amount, Location: loc}
+	if kind == clock.BusinessDays {
+		spec.Calendar = cal
+	}
 	if cob := o.Deadline.CloseOfBusiness; cob != "" {
 		t, err := time.Parse("15:04", cob)
 		if err != nil {

@@ -144,8 +144,8 @@ func (w *incident) rungs(o *ObligationState, def *playbook.Obligation, now time.
 				label = "at the deadline"
 			}
 		}
-		// Rungs that fell before the engine saw the clock running were never meaningful.
-		if at.Before(o.ActiveSince) {
+		// Rungs that fell before (or when) the engine saw the clock start were never meaningful.
+		if !at.After(o.ActiveSince) {
 			continue
 		}
 		rs = append(rs, rung{key: fmt.Sprintf("reminder/%d/%d", o.Deadline.Unix(), i), at: at, kind: templates.KindReminder, label: label})

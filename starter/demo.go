@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/breachflow/breachflow/examples"
+	"github.com/breachflow/breachflow/internal/config"
+	"github.com/breachflow/breachflow/internal/engine"
+	"github.com/breachflow/breachflow/internal/incidentfile"
+	"github.com/breachflow/breachflow/workflows"
+)
+
+// demoStep is one coordinator action the demo performs.
+type demoStep struct {
+	say    string
+	update string
+	arg    any
+}
+
+func cmdDemo(args []string, out io.Writer) error {
+	c := newCommon("demo")
+	data := c.fs.String("data", "breachflow-data", "data folder: embedded server database, outbox, send ledger")
+	if _, err := c.parse(args, 0); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	say := func(format string, a ...any) {
+		if !c.asJSON {
+			fmt.Fprintf(out, format+"\n", a...)
+		}
+	}
+
+	began := time.Now()
+	srv, err := engine.StartEmbedded(*data, 0)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	say("Embedded Temporal server on %s (data in %s)", srv.HostPort(), filepath.Join(*data, "temporal"))
+
+	cfg := config.Config{DataDir: *data, OutboxDir: filepath.Join(*data, "outbox"), From: "incident-desk@agency.example"}
+	cfg.Temporal.Address, cfg.Temporal.Namespace = srv.HostPort(), srv.Namespace()
+	tc, err := engine.Dial(cfg.Temporal, engine.Logger(slog.LevelError))
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	acts, err := engine.NewActivities(cfg)
+	if err != nil {
+		return err
+	}
+	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
+	engine.Register(w, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("starting worker: %w", err)
+	}
+	defer w.Stop()
+
+	raw, err := examples.Files.ReadFile("cbp-2019.yaml")
+	if err != nil {
+		return err
+	}
+	f, err := incidentfile.Parse("cbp-2019.yaml", raw)
+	if err != nil {
+		return err
+	}
+	id, err := startIncident(ctx, tc, f, c.by, true)
+	if err != nil {
+		return err
+	}
+	say("Started %s — %s (discovered now)", id, f.Title)
+
+	by := c.by
+	for _, s := range []demoStep{
+		{"Coordinator approves and sends the report to CISA", workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: by}},
+		{"Triage done", workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: by, Note: "scope confirmed: one port of entry, six weeks of images"}},
+		{"Law enforcement coordinated", workflows.UpdateComplete, workflows.CompleteInput{Obligation: "law-enforcement", By: by, Note: "FBI liaison engaged"}},
+		{"New count: about 184,000 images — crosses OMB's 100,000 line", workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "184000", By: by, Note: "forensic review"}},
+		{"CIO determines a major incident: the OMB (1 h) and Congress (7 days) clocks start", workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: by}},
+		{"Coordinator approves the notice to Congress", workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: by}},
+		{"Refusing to waive without a reason (validators reject bad actions)", workflows.UpdateWaive, workflows.WaiveInput{Obligation: "public-statement", By: by}},
+	} {
+		_, err := doUpdate(ctx, tc, id, s.update, s.arg)
+		switch {
+		case err == nil:
+			say("  ✓ %s", s.say)
+		case s.update == workflows.UpdateWaive:
+			say("  ✗ %s\n      %v", s.say, err)
+		default:
+			return err
+		}
+	}
+
+	st, err := waitForDeliveries(ctx, tc, id)
+	if err != nil {
+		return err
+	}
+	if c.asJSON {
+		return printJSON(out, st)
+	}
+	fmt.Fprintln(out)
+	printStatus(out, st, time.Now())
+	files, _ := filepath.Glob(filepath.Join(cfg.OutboxDir, "*.eml"))
+	sort.Strings(files)
+	fmt.Fprintf(out, "\nNotices of this incident (outbox %s, %d .eml files in all):\n", cfg.OutboxDir, len(files))
+	for _, n := range st.Notices {
+		fmt.Fprintf(out, "  %-7s %-34s %s\n", n.State, n.Key, filepath.Base(n.Receipt))
+	}
+	fmt.Fprintf(out, "\nDone in %s. The incident stays open in %s: run `go run ./worker --dev --data %s` and\n", time.Since(began).Round(100*time.Millisecond), *data, *data)
+	fmt.Fprintf(out, "`go run ./starter status %s` to continue it.\n", id)
+	return nil
+}
+
+// waitForDeliveries polls the status until no notice is queued, so the printed table shows the
+// notices delivered. A failing notice ends the wait too: it is shown with its error.
+func waitForDeliveries(ctx context.Context, tc client.Client, id string) (workflows.Status, error) {
+	for {
+		st, err := queryStatus(ctx, tc, id)
+		if err != nil {
+			return st, err
+		}
+		pending := 0
+		for _, n := range st.Notices {
+			if n.State == workflows.NoticeQueued {
+				pending++
+			}
+		}
+		if pending == 0 {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return st, fmt.Errorf("notices still queued after waiting: %w", ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/breachflow/breachflow/templates"
+	"github.com/breachflow/breachflow/workflows"
+)
+
+// temporalSearchAttributes marks a new incident open from its first moment, so it is listed
+// before the workflow's first task runs.
+func temporalSearchAttributes() temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(workflows.SearchIncidentStatus.ValueSet(workflows.IncidentOpen))
+}
+
+// timeFormat is how the CLI shows instants: local to the coordinator, with the zone.
+const timeFormat = "Mon 2 Jan 2006 15:04 MST"
+
+func showTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format(timeFormat)
+}
+
+// timeLeft says how the obligation stands against its deadline, as a person would.
+func timeLeft(o workflows.ObligationStatus, now time.Time) string {
+	switch o.State {
+	case workflows.StateDone:
+		if o.Deadline.IsZero() {
+			return "done"
+		}
+		if o.Late > 0 {
+			return "done, late by " + templates.HumanDuration(o.Late)
+		}
+		return "done on time"
+	case workflows.StateWaived:
+		return "waived"
+	case workflows.StateNotApplicable:
+		return "does not apply"
+	case workflows.StatePending:
+		return "clock not started"
+	}
+	if o.Deadline.IsZero() {
+		return "no fixed deadline, open for " + templates.HumanDuration(now.Sub(o.AnchorAt))
+	}
+	if now.After(o.Deadline) {
+		return "overdue by " + templates.HumanDuration(now.Sub(o.Deadline))
+	}
+	return templates.HumanDuration(o.Deadline.Sub(now)) + " left"
+}
+
+func printStatus(out io.Writer, st workflows.Status, now time.Time) {
+	fmt.Fprintf(out, "%s  %s\n", st.IncidentID, st.Title)
+	fmt.Fprintf(out, "status %s · discovered %s · playbook %s %s", st.Status, showTime(st.DiscoveredAt), st.PlaybookName, st.PlaybookVersion)
+	if st.OverdueCount > 0 {
+		fmt.Fprintf(out, " · %d overdue", st.OverdueCount)
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "OBLIGATION\tSTATE\tDEADLINE\tTIME LEFT\tNOTICES")
+	for _, o := range st.Obligations {
+		notices := fmt.Sprintf("%d sent", o.NoticesSent)
+		if o.NoticeState != "" && o.NoticeState != workflows.NoticeSent {
+			notices += ", notice " + o.NoticeState
+		}
+		deadline := showTime(o.Deadline)
+		if o.Deadline.IsZero() && o.State != workflows.StatePending && o.State != workflows.StateNotApplicable {
+			deadline = "none fixed"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.State, deadline, timeLeft(o, now), notices)
+	}
+	tw.Flush()
+	var failing []string
+	for _, n := range st.Notices {
+		if n.State == workflows.NoticeFailing {
+			failing = append(failing, fmt.Sprintf("  %s: %d attempt(s), last error: %s", n.Key, n.Attempts, n.LastError))
+		}
+	}
+	if len(failing) > 0 {
+		fmt.Fprintln(out, "\nNotices failing (retrying):")
+		fmt.Fprintln(out, strings.Join(failing, "\n"))
+	}
+}
+
+// listRow is one incident in `starter list`.
+type listRow struct {
+	IncidentID   string    `json:"incident_id"`
+	Title        string    `json:"title"`
+	Status       string    `json:"status"`
+	NextDeadline time.Time `json:"next_deadline,omitzero"`
+	OverdueCount int64     `json:"overdue_count"`
+	StartedAt    time.Time `json:"started_at"`
+}
+
+func listIncidents(ctx context.Context, tc client.Client, query string) ([]listRow, error) {
+	var rows []listRow
+	var token []byte
+	for {
+		resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
+		if err != nil {
+			return nil, fmt.Errorf("listing incidents: %w", err)
+		}
+		for _, e := range resp.Executions {
+			row := listRow{IncidentID: e.GetExecution().GetWorkflowId(), StartedAt: e.GetStartTime().AsTime()}
+			if p, ok := e.GetMemo().GetFields()["title"]; ok {
+				_ = converter.GetDefaultDataConverter().FromPayload(p, &row.Title)
+			}
+			fields := e.GetSearchAttributes().GetIndexedFields()
+			dc := converter.GetDefaultDataConverter()
+			if p, ok := fields[workflows.SearchIncidentStatus.GetName()]; ok {
+				_ = dc.FromPayload(p, &row.Status)
+			}
+			if p, ok := fields[workflows.SearchNextDeadline.GetName()]; ok {
+				_ = dc.FromPayload(p, &row.NextDeadline)
+			}
+			if p, ok := fields[workflows.SearchOverdueCount.GetName()]; ok {
+				_ = dc.FromPayload(p, &row.OverdueCount)
+			}
+			rows = append(rows, row)
+		}
+		token = resp.NextPageToken
+		if len(token) == 0 {
+			return rows, nil
+		}
+	}
+}
+
+func printList(out io.Writer, rows []listRow, now time.Time) {
+	if len(rows) == 0 {
+		fmt.Fprintln(out, "no incidents match")
+		return
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INCIDENT\tSTATUS\tNEXT DEADLINE\tTIME LEFT\tOVERDUE\tTITLE")
+	for _, r := range rows {
+		left := "-"
+		if !r.NextDeadline.IsZero() {
+			if now.After(r.NextDeadline) {
+				left = "overdue by " + templates.HumanDuration(now.Sub(r.NextDeadline))
+			} else {
+				left = templates.HumanDuration(r.NextDeadline.Sub(now)) + " left"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.IncidentID, r.Status, showTime(r.NextDeadline), left, r.OverdueCount, r.Title)
+	}
+	tw.Flush()
+}

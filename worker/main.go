@@ -1,0 +1,112 @@
+// Command worker runs the incident workflows and their activities.
+//
+//	worker          connect to the Temporal cluster named by TEMPORAL_ADDRESS (see README.md)
+//	worker --dev    start an embedded Temporal server (SQLite in the data folder) and the worker
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/breachflow/breachflow/internal/config"
+	"github.com/breachflow/breachflow/internal/engine"
+	"github.com/breachflow/breachflow/workflows"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	dev := fs.Bool("dev", false, "start an embedded Temporal server (SQLite in DATA/temporal) in this process")
+	port := fs.Int("port", 7233, "with --dev: the embedded frontend's port on 127.0.0.1")
+	dataDir := fs.String("data", "", "data folder (default $"+config.EnvDataDir+" or ./breachflow-data)")
+	address := fs.String("address", "", "Temporal frontend host:port (default $"+config.EnvTemporalAddress+" or localhost:7233)")
+	namespace := fs.String("namespace", "", "Temporal namespace (default $"+config.EnvTemporalNamespace+" or default)")
+	verbose := fs.Bool("v", false, "log at info level")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+		if os.Getenv(config.EnvOutbox) == "" {
+			cfg.OutboxDir = *dataDir + "/outbox"
+		}
+	}
+	if *address != "" {
+		cfg.Temporal.Address = *address
+	}
+	if *namespace != "" {
+		cfg.Temporal.Namespace = *namespace
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	logger := engine.Logger(level)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if *dev {
+		srv, err := engine.StartEmbedded(cfg.DataDir, *port)
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		cfg.Temporal.Address, cfg.Temporal.Namespace, cfg.Temporal.TLS = srv.HostPort(), srv.Namespace(), false
+		fmt.Printf("embedded Temporal server on %s (namespace %s, data in %s)\n", srv.HostPort(), srv.Namespace(), cfg.DataDir)
+	}
+
+	c, err := engine.Dial(cfg.Temporal, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if !*dev {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := engine.EnsureSearchAttributes(sctx, c, cfg.Temporal.Namespace); err != nil {
+			// Not fatal: an operator may have registered them under another policy; lists need them.
+			logger.Warn("Search attributes not registered", "Error", err)
+		}
+		cancel()
+	}
+	acts, err := engine.NewActivities(cfg)
+	if err != nil {
+		return err
+	}
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	engine.Register(w, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("starting worker: %w", err)
+	}
+	defer w.Stop()
+	dest := "outbox " + cfg.OutboxDir
+	if cfg.SMTP != nil {
+		dest = fmt.Sprintf("SMTP %s (%s)", cfg.SMTP.Host, cfg.SMTP.Security)
+	}
+	fmt.Printf("worker on task queue %s at %s; notices go to %s\n", workflows.TaskQueue, cfg.Temporal.Address, dest)
+	<-ctx.Done()
+	fmt.Println("stopping")
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return nil
+	}
+	return ctx.Err()
+}
