@@ -66,7 +66,10 @@ func (a *Activities) RenderNotice(ctx context.Context, in RenderNoticeInput) (te
 // SendNoticeInput is the input of SendNotice.
 type SendNoticeInput struct {
 	IncidentID string `json:"incident_id"`
-	MessageID  string `json:"message_id"`
+	// NoticeKey identifies the notice within the incident (e.g. "cisa-report/notice"); it holds
+	// no personal data and may be logged.
+	NoticeKey string `json:"notice_key"`
+	MessageID string `json:"message_id"`
 	// To and Cc are RFC 5322 addresses, "Name <addr>" or "addr".
 	To []string `json:"to"`
 	Cc []string `json:"cc,omitempty"`
@@ -110,7 +113,7 @@ func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) (SendNo
 		// history (the workflow records it) and report the ledger problem.
 		logger.Error("Notice delivered but the ledger could not record it", "MessageID", in.MessageID, "Error", err)
 	}
-	logger.Info("Notice delivered", "MessageID", in.MessageID, "Transport", res.Transport)
+	logger.Info("Notice delivered", "Notice", in.NoticeKey, "MessageID", in.MessageID, "Transport", res.Transport)
 	return res, nil
 }
 

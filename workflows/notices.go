@@ -110,6 +110,7 @@ func (w *incident) attempt(ctx, renderCtx, sendCtx workflow.Context, n *NoticeRe
 	var res activities.SendNoticeResult
 	err := workflow.ExecuteActivity(sendCtx, acts.SendNotice, activities.SendNoticeInput{
 		IncidentID: w.st.IncidentID,
+		NoticeKey:  n.Key,
 		MessageID:  n.MessageID,
 		To:         n.To,
 		Cc:         n.Cc,
@@ -119,14 +120,16 @@ func (w *incident) attempt(ctx, renderCtx, sendCtx workflow.Context, n *NoticeRe
 	if err != nil {
 		return err
 	}
+	// Workflow time, not the activity's clock: deadlines are judged on the workflow's clock, which
+	// is also what a replay or a simulation sees.
 	now := workflow.Now(ctx)
-	n.State, n.SentAt, n.Transport, n.Receipt, n.LastError = NoticeSent, res.SentAt, res.Transport, res.Receipt, ""
+	n.State, n.SentAt, n.Transport, n.Receipt, n.LastError = NoticeSent, now, res.Transport, res.Receipt, ""
 	n.Attempts++
 	w.log(now, "engine", n.Kind+" sent", n.Obligation, n.Key+" "+n.MessageID)
 	if n.Kind == templates.KindNotice {
 		o, def := w.obligation(n.Obligation)
 		if def.Notice != nil && def.Notice.CompletesObligation && (o.State == StateDue || o.State == StateOverdue || o.State == StatePending) {
-			w.markDone(now, o, res.SentAt, "engine", "notice delivered, Message-ID "+n.MessageID)
+			w.markDone(now, o, now, "engine", "notice delivered, Message-ID "+n.MessageID)
 		}
 	}
 	w.changed = true

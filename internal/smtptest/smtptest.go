@@ -1,0 +1,530 @@
+// Package smtptest runs a real SMTP server on the loopback interface for tests: it speaks the SMTP
+// protocol (with optional STARTTLS, implicit TLS and AUTH PLAIN) through github.com/emersion/go-smtp,
+// keeps every message it accepts, and lets a test inject failures: rejected DATA commands, slow
+// replies, and the server going down and coming back on the same port.
+package smtptest
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// Options configures a Server.
+type Options struct {
+	// TLS, when set, enables STARTTLS (or implicit TLS when ImplicitTLS) with this config.
+	TLS *tls.Config
+	// ImplicitTLS makes the server speak TLS from the first byte (like port 465) instead of
+	// offering STARTTLS. It requires TLS.
+	ImplicitTLS bool
+	// Addr to listen on; default "127.0.0.1:0".
+	Addr string
+	// Username and Password, when set, require AUTH PLAIN with these credentials before MAIL FROM.
+	// When TLS is set, AUTH is only offered once the connection is encrypted.
+	Username, Password string
+}
+
+// Message is one message the server accepted.
+type Message struct {
+	// From is the envelope sender (MAIL FROM).
+	From string
+	// To are the envelope recipients (RCPT TO), in order.
+	To []string
+	// Raw is the message as received, after dot-unstuffing.
+	Raw []byte
+	// Header is Raw's header parsed by net/mail (nil when Raw is not a parseable message).
+	Header mail.Header
+	// MessageID is the Message-Id header, as written (with its angle brackets).
+	MessageID string
+	// Subject is the Subject header, with RFC 2047 encoded words decoded.
+	Subject string
+	// Text and HTML are the decoded text/plain and text/html bodies (of a multipart message's
+	// parts, or of a single-part message). Transfer encodings (quoted-printable, base64) are
+	// undone and CRLF line ends are turned into LF.
+	Text, HTML string
+	// ReceivedAt is when the server accepted the message.
+	ReceivedAt time.Time
+}
+
+// Server is a running SMTP server. Its methods are safe for concurrent use.
+type Server struct {
+	opts Options
+	log  *testLogger
+
+	mu         sync.Mutex
+	addr       string // host:port, fixed by the first listen so Restart reuses the port
+	srv        *smtp.Server
+	served     chan struct{} // closed when the current Serve returns
+	stopped    chan struct{} // closed by Stop; ends pending delays
+	msgs       []Message
+	changed    chan struct{} // closed and replaced whenever a message arrives
+	rejectN    int
+	rejectCode int
+	delay      time.Duration
+	delaying   int // DATA commands waiting out the delay
+}
+
+// Start listens on opts.Addr, serves in the background and stops the server when the test ends.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	if opts.ImplicitTLS && opts.TLS == nil {
+		t.Fatal("smtptest: ImplicitTLS needs Options.TLS")
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	s := &Server{opts: opts, log: &testLogger{t: t}, changed: make(chan struct{})}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		t.Fatalf("smtptest: listening on %s: %v", opts.Addr, err)
+	}
+	s.addr = ln.Addr().String()
+	s.serve(ln)
+	t.Cleanup(func() {
+		s.Stop()
+		s.log.close()
+	})
+	return s
+}
+
+// serve starts a fresh go-smtp server on ln (a go-smtp server cannot be reused after Close).
+func (s *Server) serve(ln net.Listener) {
+	srv := smtp.NewServer(&backend{s: s})
+	srv.Domain = "localhost"
+	srv.ErrorLog = s.log
+	srv.ReadTimeout = time.Minute
+	srv.WriteTimeout = time.Minute
+	if s.opts.TLS != nil {
+		if s.opts.ImplicitTLS {
+			ln = tls.NewListener(ln, s.opts.TLS)
+		} else {
+			srv.TLSConfig = s.opts.TLS
+		}
+	}
+	// Without TLS there is nothing to wait for; with it, credentials only travel encrypted.
+	srv.AllowInsecureAuth = s.opts.TLS == nil
+
+	served := make(chan struct{})
+	s.mu.Lock()
+	s.srv, s.served, s.stopped = srv, served, make(chan struct{})
+	s.mu.Unlock()
+	go func() {
+		defer close(served)
+		if err := srv.Serve(ln); err != nil {
+			s.log.Printf("serve: %v", err)
+		}
+	}()
+}
+
+// Addr returns the host:port the server listens on.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+// Host returns the host part of Addr (an IP address).
+func (s *Server) Host() string {
+	host, _, _ := net.SplitHostPort(s.Addr())
+	return host
+}
+
+// Port returns the port part of Addr.
+func (s *Server) Port() int {
+	_, port, _ := net.SplitHostPort(s.Addr())
+	n, _ := strconv.Atoi(port)
+	return n
+}
+
+// Messages returns copies of the accepted messages, in arrival order.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, len(s.msgs))
+	for i, m := range s.msgs {
+		out[i] = m.clone()
+	}
+	return out
+}
+
+// CountByMessageID counts the accepted messages by their Message-Id header.
+func (s *Server) CountByMessageID() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := map[string]int{}
+	for _, m := range s.msgs {
+		n[m.MessageID]++
+	}
+	return n
+}
+
+// WaitFor waits until the server has accepted at least n messages and returns them; it fails the
+// test when that takes longer than timeout.
+func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
+	t.Helper()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		got, changed := len(s.msgs), s.changed
+		s.mu.Unlock()
+		if got >= n {
+			return s.Messages()
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			t.Fatalf("smtptest: waited %v for %d messages, got %d", timeout, n, got)
+			return nil
+		}
+	}
+}
+
+// Stop closes the listener and all open connections, as if the server went down. Accepted
+// messages are kept; a DATA command waiting out a delay is answered 421 and its message dropped.
+// Stop on a stopped server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	srv, served, stopped := s.srv, s.served, s.stopped
+	s.srv = nil
+	s.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	close(stopped)
+	if err := srv.Close(); err != nil {
+		s.log.Printf("close: %v", err)
+	}
+	<-served
+}
+
+// Restart stops the server if it runs and listens again on the same port, keeping the accepted
+// messages. It retries briefly while the port is still held by the operating system.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	addr := s.Addr()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			s.serve(ln)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("smtptest: listening again on %s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond) // back off while the port is released
+	}
+}
+
+// RejectNext makes the next n DATA commands fail with this SMTP reply code (e.g. 451 for a
+// temporary failure, 550 for a permanent one); rejected messages are not kept.
+func (s *Server) RejectNext(n int, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejectN, s.rejectCode = n, code
+}
+
+// SetDelay makes every DATA command wait d after the message is received before replying
+// (and before the message is kept). Zero removes the delay.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// receive handles the end of a DATA command: it applies rejections and delays and keeps the message.
+func (s *Server) receive(from string, to []string, raw []byte, stopped <-chan struct{}) error {
+	s.mu.Lock()
+	delay := s.delay
+	reject := 0
+	if s.rejectN > 0 {
+		s.rejectN--
+		reject = s.rejectCode
+	}
+	s.mu.Unlock()
+
+	if delay > 0 {
+		s.mu.Lock()
+		s.delaying++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.delaying--
+			s.mu.Unlock()
+		}()
+		timer := time.NewTimer(delay)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-stopped:
+			return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Server shutting down"}
+		}
+	}
+	if reject != 0 {
+		return &smtp.SMTPError{Code: reject, EnhancedCode: smtp.EnhancedCodeNotSet, Message: "Rejected by smtptest"}
+	}
+
+	m := Message{From: from, To: to, Raw: raw, ReceivedAt: time.Now()}
+	if err := m.parse(); err != nil {
+		s.log.Printf("accepted a message that does not parse: %v", err)
+	}
+	s.mu.Lock()
+	s.msgs = append(s.msgs, m)
+	n := len(s.msgs)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+	// go-smtp replies to a nil error with a fixed text; an "error" carrying 250 sets the reply,
+	// so that clients get a receipt naming the message.
+	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: fmt.Sprintf("Ok: queued as %d", n)}
+}
+
+// parse fills the parsed fields from Raw.
+func (m *Message) parse() error {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Raw))
+	if err != nil {
+		return err
+	}
+	m.Header = msg.Header
+	m.MessageID = strings.TrimSpace(msg.Header.Get("Message-Id"))
+	dec := new(mime.WordDecoder)
+	if m.Subject, err = dec.DecodeHeader(msg.Header.Get("Subject")); err != nil {
+		m.Subject = msg.Header.Get("Subject")
+	}
+	return m.parsePart(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+}
+
+// parsePart walks a body part, keeping the first text/plain and text/html bodies.
+func (m *Message) parsePart(contentType, encoding string, body io.Reader) error {
+	if contentType == "" {
+		contentType = "text/plain"
+	}
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return fmt.Errorf("content type %q: %w", contentType, err)
+	}
+	if strings.HasPrefix(mediaType, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := m.parsePart(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); err != nil {
+				return err
+			}
+		}
+	}
+	var target *string
+	switch mediaType {
+	case "text/plain":
+		target = &m.Text
+	case "text/html":
+		target = &m.HTML
+	default:
+		return nil
+	}
+	if *target != "" {
+		return nil
+	}
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, &stripSpace{r: body})
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return fmt.Errorf("decoding %s body: %w", mediaType, err)
+	}
+	*target = strings.ReplaceAll(string(data), "\r\n", "\n")
+	return nil
+}
+
+func (m Message) clone() Message {
+	m.To = append([]string(nil), m.To...)
+	m.Raw = append([]byte(nil), m.Raw...)
+	if m.Header != nil {
+		h := make(mail.Header, len(m.Header))
+		for k, v := range m.Header {
+			h[k] = append([]string(nil), v...)
+		}
+		m.Header = h
+	}
+	return m
+}
+
+// stripSpace drops the line breaks and spaces of a base64 body.
+type stripSpace struct{ r io.Reader }
+
+func (s *stripSpace) Read(p []byte) (int, error) {
+	for {
+		n, err := s.r.Read(p)
+		j := 0
+		for _, b := range p[:n] {
+			if b != '\r' && b != '\n' && b != ' ' && b != '\t' {
+				p[j] = b
+				j++
+			}
+		}
+		if j > 0 || err != nil {
+			return j, err
+		}
+	}
+}
+
+// backend creates a session per connection (and again after STARTTLS).
+type backend struct{ s *Server }
+
+func (b *backend) NewSession(_ *smtp.Conn) (smtp.Session, error) {
+	b.s.mu.Lock()
+	stopped := b.s.stopped
+	b.s.mu.Unlock()
+	return &session{s: b.s, stopped: stopped}, nil
+}
+
+// session is one SMTP conversation.
+type session struct {
+	s       *Server
+	stopped <-chan struct{}
+	authed  bool
+	from    string
+	to      []string
+}
+
+var _ smtp.AuthSession = (*session)(nil)
+
+func (se *session) AuthMechanisms() []string {
+	if se.s.opts.Username == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (se *session) Auth(mech string) (sasl.Server, error) {
+	if se.s.opts.Username == "" || mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if (identity != "" && identity != username) || username != se.s.opts.Username || password != se.s.opts.Password {
+			return smtp.ErrAuthFailed
+		}
+		se.authed = true
+		return nil
+	}), nil
+}
+
+func (se *session) Mail(from string, _ *smtp.MailOptions) error {
+	if se.s.opts.Username != "" && !se.authed {
+		return smtp.ErrAuthRequired
+	}
+	se.from, se.to = from, nil
+	return nil
+}
+
+func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	se.to = append(se.to, to)
+	return nil
+}
+
+func (se *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	return se.s.receive(se.from, append([]string(nil), se.to...), raw, se.stopped)
+}
+
+func (se *session) Reset() { se.from, se.to = "", nil }
+
+func (se *session) Logout() error { return nil }
+
+// testLogger sends go-smtp's log to the test log until the test's cleanup ran (logging to a
+// finished test panics).
+type testLogger struct {
+	mu     sync.Mutex
+	t      testing.TB
+	closed bool
+}
+
+func (l *testLogger) Printf(format string, v ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.t.Logf("smtptest: "+format, v...)
+	}
+}
+
+func (l *testLogger) Println(v ...any) {
+	l.Printf("%s", strings.TrimSuffix(fmt.Sprintln(v...), "\n"))
+}
+
+func (l *testLogger) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+}
+
+// SelfSigned returns a server TLS config for 127.0.0.1, ::1 and localhost, and the PEM of its
+// certificate, which clients trust as a CA. The key and certificate are generated in memory.
+func SelfSigned(t testing.TB) (*tls.Config, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("smtptest: generating key: %v", err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	if err != nil {
+		t.Fatalf("smtptest: generating serial: %v", err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "smtptest", Organization: []string{"smtptest"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatalf("smtptest: creating certificate: %v", err)
+	}
+	cfg := &tls.Config{
+		Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}},
+		MinVersion:   tls.VersionTLS12,
+	}
+	return cfg, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}

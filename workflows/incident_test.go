@@ -1,0 +1,245 @@
+package workflows_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/workflows"
+)
+
+const (
+	hour = time.Hour
+	day  = 24 * time.Hour
+)
+
+// TestLifecycleDefaultPlaybook runs the seed case through the whole default playbook on the
+// workflow clock, from discovery (Friday 31 May 2019, 09:00 EDT) to closure, and checks that
+// every deadline, reminder and escalation fires at the exact moment the playbook says.
+func TestLifecycleDefaultPlaybook(t *testing.T) {
+	t0 := time.Date(2019, 5, 31, 9, 0, 0, 0, ny)
+	h := newHarness(t, t0, nil)
+	in := cbpInput(t, t0)
+
+	by := "coordinator"
+	complete := func(at time.Duration, id, want string) {
+		h.do(at, workflows.UpdateComplete, workflows.CompleteInput{Obligation: id, By: by}, want)
+	}
+	send := func(at time.Duration, id, want string) {
+		h.do(at, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: id, By: by}, want)
+	}
+	fact := func(at time.Duration, name, value string, det bool) {
+		h.do(at, workflows.UpdateRecordFact, workflows.RecordFactInput{Name: name, Value: value, Determination: det, By: by}, "")
+	}
+
+	send(30*time.Minute, "cisa-report", "")
+	complete(2*hour, "triage", "")
+	h.snapshot(25 * hour)
+	complete(40*hour, "equipment-removal", "")
+	complete(50*hour, "law-enforcement", "") // 26 hours late
+	complete(5*day, "opr-referral", "")
+	complete(9*day, "risk-assessment", "")
+	fact(10*day, "affected_count", "184000", false) // crosses OMB's 100,000 line
+	h.snapshot(10*day + time.Minute)
+	complete(11*day-time.Minute, "major-incident-determination", "")
+	fact(11*day, "major_incident", "yes", true)
+	send(11*day+30*time.Minute, "omb-report", "")
+	send(12*day, "congress-notice", "")
+	send(20*day, "congress-breach-report", "")
+	h.do(21*day, workflows.UpdateClose, workflows.CloseInput{By: by}, "cannot close")
+	complete(22*day, "public-statement", "")
+	complete(25*day, "dark-web-monitoring", "")
+	complete(25*day, "subcontractor-monitoring", "")
+	complete(30*day, "after-action", "")
+	h.do(30*day+hour, workflows.UpdateClose, workflows.CloseInput{By: by}, "")
+
+	h.run(in)
+	require.Equal(t, t0.Add(30*day+hour).UTC(), h.env.Now().UTC(), "the workflow ends when it is closed")
+
+	// The workflow clock at each reminder and escalation of law-enforcement (24 h from discovery,
+	// done after 50 h): half-way, 1 h before, at the deadline; escalations at 24 h and 48 h.
+	// The "1 day before" rung falls at discovery itself and is skipped.
+	times := h.sendTimes()
+	require.Equal(t, utc(t0.Add(12*hour), t0.Add(23*hour), t0.Add(24*hour)), h.sentMatching("law-enforcement/reminder/"))
+	require.Equal(t, utc(t0.Add(24*hour), t0.Add(48*hour)), h.sentMatching("law-enforcement/escalation/"))
+
+	// Cadence reminders of duties without a fixed deadline: every 3 days for the public statement
+	// until it was done on day 22; every 7 days for dark-web monitoring until day 25.
+	require.Equal(t, daysAfter(t0, 3, 6, 9, 12, 15, 18, 21), h.sentMatching("public-statement/cadence/"))
+	require.Equal(t, daysAfter(t0, 7, 14, 21), h.sentMatching("dark-web-monitoring/cadence/"))
+
+	// Each notice key is sent exactly once.
+	for key, at := range times {
+		require.Len(t, at, 1, "notice %s sent %d times", key, len(at))
+	}
+
+	// On-due notices go out the moment the clock starts.
+	require.Equal(t, utc(t0), times["triage/notice"])
+	require.Equal(t, utc(t0.Add(10*day)), times["major-incident-determination/notice"])
+	// Coordinator-approved notices go out when approved.
+	require.Equal(t, utc(t0.Add(30*time.Minute)), times["cisa-report/notice"])
+	require.Equal(t, utc(t0.Add(12*day)), times["congress-notice/notice"])
+
+	// At 25 h, law-enforcement was overdue since exactly its deadline.
+	mid := h.snaps[25*hour]
+	le := obligation(mid, "law-enforcement")
+	require.Equal(t, workflows.StateOverdue, le.State)
+	require.Equal(t, 1, mid.OverdueCount)
+	require.True(t, le.Deadline.Equal(t0.Add(24*hour)))
+	require.Equal(t, workflows.StateNotApplicable, obligation(mid, "major-incident-determination").State, "99,999 people is under the 100,000 line")
+	require.Equal(t, workflows.StatePending, obligation(mid, "congress-notice").State, "no major-incident determination yet")
+
+	// After the new count, the determination is owed.
+	require.Equal(t, workflows.StateDue, obligation(h.snaps[10*day+time.Minute], "major-incident-determination").State)
+
+	var final workflows.Status
+	for _, s := range h.steps {
+		if s.name == workflows.UpdateClose && s.err == nil {
+			final = s.status
+		}
+	}
+	require.Equal(t, workflows.IncidentClosed, final.Status)
+
+	// Deadlines computed from their anchors on their clocks.
+	opr := obligation(final, "opr-referral")
+	require.True(t, opr.Deadline.Equal(time.Date(2019, 6, 6, 0, 0, 0, 0, ny)), "3 business days from Friday 31 May end Wednesday 5 June at midnight: got %s", opr.Deadline.In(ny))
+	congress := obligation(final, "congress-notice")
+	require.True(t, congress.AnchorAt.Equal(t0.Add(11*day)))
+	require.True(t, congress.Deadline.Equal(time.Date(2019, 6, 18, 9, 0, 0, 0, ny)), "7 calendar days after the determination")
+	require.Equal(t, workflows.StateDone, congress.State)
+	require.Zero(t, congress.Late)
+	omb := obligation(final, "omb-report")
+	require.True(t, omb.Deadline.Equal(t0.Add(11*day+hour)))
+	require.True(t, omb.CompletedAt.Equal(t0.Add(11*day+30*time.Minute)), "completed by its notice's delivery")
+	after := obligation(final, "after-action")
+	require.True(t, after.Deadline.Equal(time.Date(2019, 7, 2, 1, 0, 0, 0, ny)), "30 days after equipment removal at 40 h: got %s", after.Deadline.In(ny))
+	require.Equal(t, daysAfterFrom(t0.Add(40*hour), 15), h.sentMatching("after-action/reminder/"), "half-way reminder only: it was done before the later rungs")
+
+	// Lateness is frozen at completion.
+	require.Equal(t, 26*hour, obligation(final, "law-enforcement").Late)
+	require.Equal(t, workflows.StateDone, obligation(final, "cisa-report").State)
+	require.Zero(t, obligation(final, "cisa-report").Late)
+	require.Equal(t, workflows.StatePending, obligation(final, "individual-notice").State)
+
+	var res workflows.IncidentResult
+	require.NoError(t, h.env.GetWorkflowResult(&res))
+	require.Equal(t, in.IncidentID, res.IncidentID)
+	require.False(t, res.Forced)
+	require.Equal(t, 14, res.Obligations[workflows.StateDone])
+	require.Equal(t, len(h.sends), res.NoticesSent)
+}
+
+// utc normalizes times for comparison with what the harness observed.
+func utc(ts ...time.Time) []time.Time {
+	out := make([]time.Time, len(ts))
+	for i, t := range ts {
+		out[i] = t.UTC()
+	}
+	return out
+}
+
+func daysAfter(t0 time.Time, days ...int) []time.Time {
+	return daysAfterFrom(t0, days...)
+}
+
+func daysAfterFrom(t0 time.Time, days ...int) []time.Time {
+	out := make([]time.Time, len(days))
+	for i, d := range days {
+		out[i] = t0.Add(time.Duration(d) * day).UTC()
+	}
+	return out
+}
+
+// TestValidatorsReject checks every validator's refusal and that a refused action leaves no
+// trace: the status afterwards equals the status before.
+func TestValidatorsReject(t *testing.T) {
+	t0 := time.Date(2019, 5, 31, 9, 0, 0, 0, ny)
+	h := newHarness(t, t0, nil)
+	in := cbpInput(t, t0)
+	// After the CISA deadline (1 h) and its first escalation, nothing else is due for hours.
+	h.snapshot(2 * hour)
+	at := 2*hour + time.Minute
+	for _, c := range []struct {
+		name string
+		arg  any
+		want string
+	}{
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "no-such", By: "a"}, `unknown obligation "no-such"`},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage"}, "by is required"},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "a", At: t0.Add(48 * hour)}, "lies in the future"},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "congress-breach-report", By: "a"}, "waits on risk-assessment"},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "major-incident-determination", By: "a"}, "does not apply"},
+		{workflows.UpdateWaive, workflows.WaiveInput{Obligation: "triage", By: "a"}, "reason is required"},
+		{workflows.UpdateWaive, workflows.WaiveInput{Obligation: "triage", By: "a", Reason: "   "}, "reason is required"},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "afected_count", Value: "1", By: "a"}, `unknown fact "afected_count"`},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "many", By: "a"}, "is not a number"},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "pii_involved", Value: "perhaps", By: "a"}, "not a yes/no value"},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "major", Value: "yes", Determination: true, By: "a"}, `unknown determination "major"`},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "5", By: "a", At: t0.Add(day)}, "lies in the future"},
+		{workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "congress-breach-report", By: "a"}, "waits on risk-assessment"},
+		{workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "triage", By: "a"}, "already requested"},
+		{workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "omb-report"}, "by is required"},
+		{workflows.UpdateClose, workflows.CloseInput{By: "a"}, "obligations still open"},
+		{workflows.UpdateClose, workflows.CloseInput{By: "a", Force: true}, "reason is required"},
+	} {
+		h.do(at, c.name, c.arg, c.want)
+		at += time.Minute
+	}
+	h.snapshot(at)
+	// Then a valid sequence: complete, try again (already done), force-close with a reason.
+	h.do(at+time.Minute, workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "a"}, "")
+	h.do(at+2*time.Minute, workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "a"}, "already done")
+	h.do(at+3*time.Minute, workflows.UpdateWaive, workflows.WaiveInput{Obligation: "triage", By: "a", Reason: "x"}, "already done")
+	h.do(at+4*time.Minute, workflows.UpdateClose, workflows.CloseInput{By: "a", Force: true, Reason: "exercise ended"}, "")
+	h.run(in)
+
+	before, after := h.snaps[2*hour], h.snaps[at]
+	before.AsOf, after.AsOf = time.Time{}, time.Time{}
+	b, _ := json.Marshal(before)
+	a, _ := json.Marshal(after)
+	require.JSONEq(t, string(b), string(a), "refused actions must not change the state")
+
+	var res workflows.IncidentResult
+	require.NoError(t, h.env.GetWorkflowResult(&res))
+	require.True(t, res.Forced)
+}
+
+// TestFailedSendIsRetriedAndVisible: a notice whose delivery fails is shown as failing with its
+// error and attempt count, retried on a durable timer, and delivered once the transport recovers.
+func TestFailedSendIsRetriedAndVisible(t *testing.T) {
+	t0 := time.Date(2019, 5, 31, 9, 0, 0, 0, ny)
+	flaky := &flakyTransport{failures: 1000}
+	h := newHarness(t, t0, flaky)
+	flaky.next = &activities.Outbox{Dir: h.outbox}
+	in := cbpInput(t, t0)
+	h.snapshot(30 * time.Minute)
+	h.env.RegisterDelayedCallback(func() {
+		flaky.mu.Lock()
+		flaky.failures = 0
+		flaky.mu.Unlock()
+	}, 40*time.Minute)
+	h.snapshot(3 * hour)
+	h.do(3*hour+time.Minute, workflows.UpdateClose, workflows.CloseInput{By: "a", Force: true, Reason: "test over"}, "")
+	h.run(in)
+
+	early := h.snaps[30*time.Minute]
+	var triage *workflows.NoticeRecord
+	for i := range early.Notices {
+		if early.Notices[i].Key == "triage/notice" {
+			triage = &early.Notices[i]
+		}
+	}
+	require.NotNil(t, triage)
+	require.Equal(t, workflows.NoticeFailing, triage.State)
+	require.GreaterOrEqual(t, triage.Attempts, 2, "rounds retried on a timer")
+	require.Contains(t, triage.LastError, "connection refused")
+	require.Equal(t, workflows.NoticeFailing, obligation(early, "triage").NoticeState)
+
+	late := h.snaps[3*hour]
+	for _, n := range late.Notices {
+		require.Equal(t, workflows.NoticeSent, n.State, "notice %s delivered after the transport recovered", n.Key)
+	}
+}
