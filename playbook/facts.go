@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,7 @@ func NormalizeFact(def FactDef, raw string) (string, error) {
 	switch def.Type {
 	case FactNumber:
 		n, err := strconv.ParseFloat(strings.ReplaceAll(raw, ",", ""), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return "", fmt.Errorf("%q is not a number: write digits such as 184000", raw)
 		}
 		return strconv.FormatFloat(n, 'f', -1, 64), nil

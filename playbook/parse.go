@@ -8,10 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/breachflow/breachflow/clock"
 )
 
 // FieldError is one problem in a playbook, located precisely enough to fix.
@@ -107,6 +111,14 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 			v.add("", "facts."+id+".type", fmt.Sprintf("unknown type %q: use number, text, bool or date", f.Type))
 		}
 	}
+	if _, err := time.LoadLocation(p.Defaults.TimeZone); err != nil {
+		v.add("", "defaults.time_zone", fmt.Sprintf("unknown time zone %q: use an IANA name such as America/New_York", p.Defaults.TimeZone))
+		v.badDefaults = true
+	}
+	if _, err := clock.CalendarByName(p.Defaults.Calendar); err != nil {
+		v.add("", "defaults.calendar", err.Error())
+		v.badDefaults = true
+	}
 	v.duration("", "defaults.cadence", p.Defaults.Cadence, true)
 	v.reminders("", "defaults.reminders", p.Defaults.Reminders)
 	v.escalation(p, "", "defaults.escalation", p.Defaults.Escalation)
@@ -135,7 +147,12 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 	}
 	if len(v.errs) == 0 {
 		if cycle := p.dependencyCycle(); cycle != nil {
-			v.add(cycle[0], "depends_on", fmt.Sprintf("dependency cycle %s: an obligation cannot wait on itself", strings.Join(cycle, " -> ")))
+			// Name the field of cycle[0] that makes the first step of the cycle.
+			field := "anchor"
+			if slices.Contains(p.Obligation(cycle[0]).DependsOn, cycle[1]) {
+				field = "depends_on"
+			}
+			v.add(cycle[0], field, fmt.Sprintf("dependency cycle %s: an obligation cannot wait on itself; remove one of these depends_on entries or obligation anchors", strings.Join(cycle, " -> ")))
 		}
 	}
 	return errors.Join(v.errs...)
@@ -164,17 +181,13 @@ func (p *Playbook) validateObligation(v *validator, o *Obligation, templates Tem
 			}
 		case AnchorObligation:
 			if p.Obligation(ref) == nil {
-				v.add(o.ID, "anchor", fmt.Sprintf("unknown obligation %q", ref))
+				v.add(o.ID, "anchor", fmt.Sprintf("unknown obligation %q: use the id of an obligation in this playbook (known: %s)", ref, p.obligationIDs()))
 			} else if ref == o.ID {
 				v.add(o.ID, "anchor", "an obligation cannot be anchored on itself")
 			}
 		}
 	}
-	if o.Deadline.Clock == "" {
-		v.add(o.ID, "deadline.clock", "missing: use hours, calendar_days, calendar_months, business_days or none")
-	} else if _, err := p.ClockSpec(o); err != nil {
-		v.add(o.ID, "deadline", err.Error())
-	}
+	p.validateDeadline(v, o)
 	if o.Deadline.Clock == "none" && p.CadenceFor(o) <= 0 {
 		v.add(o.ID, "cadence", "an obligation without a fixed deadline needs a reminder cadence (here or in defaults.cadence), e.g. 7d")
 	}
@@ -191,7 +204,7 @@ func (p *Playbook) validateObligation(v *validator, o *Obligation, templates Tem
 	}
 	for i, d := range o.DependsOn {
 		if p.Obligation(d) == nil {
-			v.add(o.ID, fmt.Sprintf("depends_on[%d]", i), fmt.Sprintf("unknown obligation %q", d))
+			v.add(o.ID, fmt.Sprintf("depends_on[%d]", i), fmt.Sprintf("unknown obligation %q: use the id of an obligation in this playbook (known: %s)", d, p.obligationIDs()))
 		}
 	}
 	if n := o.Notice; n != nil {
@@ -218,6 +231,60 @@ func (p *Playbook) validateObligation(v *validator, o *Obligation, templates Tem
 	v.duration(o.ID, "cadence", o.Cadence, true)
 	v.reminders(o.ID, "reminders", o.Reminders)
 	v.escalation(p, o.ID, "escalation", o.Escalation)
+}
+
+// validateDeadline checks each deadline field on its own, so that an error names the field to fix.
+func (p *Playbook) validateDeadline(v *validator, o *Obligation) {
+	const kinds = "use hours, calendar_days, calendar_months, business_days or none"
+	d := o.Deadline
+	kind, err := clock.ParseKind(d.Clock)
+	switch {
+	case d.Clock == "":
+		v.add(o.ID, "deadline.clock", "missing: "+kinds)
+		return
+	case err != nil:
+		v.add(o.ID, "deadline.clock", fmt.Sprintf("unknown clock %q: %s", d.Clock, kinds))
+		return
+	}
+	n := len(v.errs)
+	switch {
+	case kind == clock.None && d.Amount != 0:
+		v.add(o.ID, "deadline.amount", fmt.Sprintf("leave it out for clock none (got %d)", d.Amount))
+	case kind != clock.None && d.Amount <= 0:
+		v.add(o.ID, "deadline.amount", fmt.Sprintf("must be positive: the number of %s (got %d)", kind, d.Amount))
+	}
+	if d.TimeZone != "" {
+		if _, err := time.LoadLocation(d.TimeZone); err != nil {
+			v.add(o.ID, "deadline.time_zone", fmt.Sprintf("unknown time zone %q: use an IANA name such as America/New_York", d.TimeZone))
+		}
+	}
+	if d.Calendar != "" {
+		if _, err := clock.CalendarByName(d.Calendar); err != nil {
+			v.add(o.ID, "deadline.calendar", err.Error())
+		}
+	}
+	if d.CloseOfBusiness != "" {
+		if kind != clock.BusinessDays {
+			v.add(o.ID, "deadline.close_of_business", fmt.Sprintf("applies only to business_days (clock is %s): remove it", kind))
+		} else if _, err := time.Parse("15:04", d.CloseOfBusiness); err != nil {
+			v.add(o.ID, "deadline.close_of_business", fmt.Sprintf("bad close_of_business %q: write a 24-hour time such as 17:00", d.CloseOfBusiness))
+		}
+	}
+	if len(v.errs) > n || v.badDefaults {
+		return
+	}
+	// Anything the checks above missed.
+	if _, err := p.ClockSpec(o); err != nil {
+		v.add(o.ID, "deadline", err.Error())
+	}
+}
+
+func (p *Playbook) obligationIDs() string {
+	ids := make([]string, len(p.Obligations))
+	for i, o := range p.Obligations {
+		ids[i] = o.ID
+	}
+	return strings.Join(ids, ", ")
 }
 
 // dependencyCycle returns a cycle through depends_on and obligation anchors, or nil.
@@ -295,6 +362,9 @@ func CheckAddress(s string) error {
 type validator struct {
 	file string
 	errs []error
+	// badDefaults is set when defaults.time_zone or defaults.calendar is wrong; it is reported
+	// once, not again for every obligation that inherits it.
+	badDefaults bool
 }
 
 func (v *validator) add(obligation, field, problem string) {

@@ -10,6 +10,8 @@ package playbook
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/breachflow/breachflow/clock"
@@ -221,13 +223,14 @@ func ParseDuration(s string) (Duration, error) {
 	}
 	unit := s[len(s)-1]
 	if unit == 'd' || unit == 'w' {
-		var n float64
-		if _, err := fmt.Sscanf(s[:len(s)-1], "%g", &n); err != nil {
-			return 0, fmt.Errorf("bad duration %q: write e.g. 1h, 2d or 1w", s)
-		}
 		day := 24 * time.Hour
 		if unit == 'w' {
 			day *= 7
+		}
+		// ParseFloat, unlike Sscanf, rejects trailing garbage ("1hd", "3 d").
+		n, err := strconv.ParseFloat(s[:len(s)-1], 64)
+		if f := n * float64(day); err != nil || math.IsNaN(f) || math.Abs(f) >= math.MaxInt64 {
+			return 0, fmt.Errorf("bad duration %q: write e.g. 1h, 2d or 1w", s)
 		}
 		return Duration(n * float64(day)), nil
 	}

@@ -70,6 +70,9 @@ func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error)
 		w.specs[o.ID] = spec
 	}
 	w.deliveryCtx, w.cancelDeliveries = workflow.WithCancel(ctx)
+	// Start the clocks before any update is handled, so that an action arriving with the first
+	// workflow task meets the same state as one arriving a second later.
+	w.evaluate(ctx)
 	if err := w.registerHandlers(ctx); err != nil {
 		return nil, err
 	}

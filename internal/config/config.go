@@ -121,6 +121,11 @@ func FromEnv() (Config, error) {
 		Security: strings.ToLower(getenv(EnvSMTPSecurity, activities.SecurityStartTLS)),
 		CAFile:   os.Getenv(EnvSMTPCAFile),
 	}
+	switch s.Security {
+	case activities.SecurityStartTLS, activities.SecurityTLS, activities.SecurityPlain:
+	default:
+		return c, fmt.Errorf("%s=%q: use starttls, tls or plain", EnvSMTPSecurity, s.Security)
+	}
 	if p := os.Getenv(EnvSMTPPort); p != "" {
 		if s.Port, err = strconv.Atoi(p); err != nil || s.Port <= 0 || s.Port > 65535 {
 			return c, fmt.Errorf("%s=%q is not a port: use a number such as 587", EnvSMTPPort, p)
