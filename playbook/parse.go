@@ -125,7 +125,7 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 
 	if templates != nil {
 		// Reminders and escalations of every obligation use these two generic templates.
-		for _, name := range []string{"reminder", "escalation"} {
+		for _, name := range []string{"reminder", "escalation", "hold-expiring"} {
 			if !templates.Has(name) {
 				v.add("", "templates", fmt.Sprintf("template %q is missing: add templates/notices/%s.{subject,txt,html}.tmpl", name, name))
 			}

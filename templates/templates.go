@@ -36,6 +36,9 @@ const (
 	KindNotice     = "notice"
 	KindReminder   = "reminder"
 	KindEscalation = "escalation"
+	// KindHoldExpiring asks to re-confirm or release a hold before it expires; its template has
+	// the same name.
+	KindHoldExpiring = "hold-expiring"
 )
 
 // Data is everything a notice template can use.
@@ -86,6 +89,15 @@ type ObligationData struct {
 	Left time.Duration
 	// OpenFor is how long the obligation's clock has been running.
 	OpenFor time.Duration
+	// Hold describes the hold in force (hold-expiring notices), nil otherwise.
+	Hold *HoldData
+}
+
+// HoldData describes a hold in a notice.
+type HoldData struct {
+	RequestedBy string
+	Authority   string
+	From, Until time.Time
 }
 
 // Rendered is a notice ready to send.

@@ -19,7 +19,7 @@ var noticeNames = []string{
 	"triage", "cisa-report", "risk-assessment", "major-incident-determination", "omb-report",
 	"congress-notice", "congress-breach-report", "law-enforcement", "opr-referral",
 	"equipment-removal", "subcontractor-monitoring", "dark-web-monitoring", "public-statement",
-	"individual-notice", "after-action", "reminder", "escalation",
+	"individual-notice", "after-action", "reminder", "escalation", "hold-expiring",
 }
 
 // publicNames go to the public or to affected people: they carry no internal details (roles,
@@ -49,8 +49,9 @@ var exampleObligations = map[string]struct {
 	"individual-notice":            {"Notify affected individuals", "FISMA 2014 (Pub. L. 113-283) sec. 2(b); OMB M-17-12", 0, "as expeditiously as practicable and without unreasonable delay"},
 	"after-action":                 {"After-action report", "OMB M-17-12 (annual breach response review); internal target", 30 * 24, ""},
 	// The generic templates are shown here for the CISA report, the tightest clock.
-	"reminder":   {"Report the incident to CISA", "CISA Federal Incident Notification Guidelines (2017)", 1, ""},
-	"escalation": {"Report the incident to CISA", "CISA Federal Incident Notification Guidelines (2017)", 1, ""},
+	"reminder":      {"Report the incident to CISA", "CISA Federal Incident Notification Guidelines (2017)", 1, ""},
+	"escalation":    {"Report the incident to CISA", "CISA Federal Incident Notification Guidelines (2017)", 1, ""},
+	"hold-expiring": {"Notify affected individuals", "FISMA 2014 (Pub. L. 113-283) sec. 2(b); OMB M-17-12", 0, "as expeditiously as practicable and without unreasonable delay"},
 }
 
 func cbpFacts() map[string]string {
@@ -115,6 +116,11 @@ func exampleData(t *testing.T, name string) Data {
 		d.Obligation.ID = "cisa-report"
 		d.Obligation.Overdue = 26 * time.Hour
 		d.To = []string{"Incident coordinator", "Chief Information Security Officer"}
+	case "hold-expiring":
+		d.Kind = KindHoldExpiring
+		d.Obligation.ID = "individual-notice"
+		d.Obligation.Hold = &HoldData{RequestedBy: "FBI Cyber Division", Authority: "request of the Attorney General",
+			From: discovered.Add(24 * time.Hour), Until: discovered.Add(31 * 24 * time.Hour)}
 	}
 	return d
 }
@@ -325,7 +331,7 @@ func TestZeroDeadlineShowsNote(t *testing.T) {
 	data.Obligation.Left = 0
 	r, err := s.Render("reminder", data)
 	require.NoError(t, err)
-	require.Contains(t, r.Subject, "(no fixed deadline)")
+	require.Contains(t, r.Subject, "(no fixed deadline, open for")
 	require.Contains(t, r.Text, "Time left: no fixed deadline")
 	require.NotContains(t, r.Text, "less than a minute")
 }

@@ -59,19 +59,31 @@ func (w *incident) evaluateObligation(now time.Time, o *ObligationState) {
 		o.State, o.AnchorAt, o.Deadline, o.OverdueAt = StatePending, time.Time{}, time.Time{}, time.Time{}
 		return
 	}
-	if !anchor.Equal(o.AnchorAt) || o.State == StatePending || o.State == StateNotApplicable {
-		deadline, _ := w.specs[o.ID].Due(anchor)
-		switch {
-		case o.ActiveSince.IsZero():
-			o.ActiveSince = now
-			w.log(now, "engine", "clock started", o.ID, deadlineText(deadline, def))
-		case !deadline.Equal(o.Deadline):
-			w.log(now, "engine", "deadline moved", o.ID, fmt.Sprintf("from %s to %s", stamp(o.Deadline), deadlineText(deadline, def)))
-		}
-		o.AnchorAt, o.Deadline = anchor, deadline
-		o.State, o.OverdueAt = StateDue, time.Time{}
+	// The deadline follows the anchor on the obligation's clock, pushed back by the time spent on
+	// hold. When either moves (discovery corrected, determination recorded late, a hold ended), the
+	// deadline and every rung keyed on it re-arm.
+	deadline := w.deadline(o, anchor)
+	switch {
+	case o.ActiveSince.IsZero():
+		o.ActiveSince = now
+		w.log(now, "engine", "clock started", o.ID, deadlineText(deadline, def))
+	case !deadline.Equal(o.Deadline):
+		w.log(now, "engine", "deadline moved", o.ID, fmt.Sprintf("from %s to %s", stamp(o.Deadline), deadlineText(deadline, def)))
 	}
-	if !o.Deadline.IsZero() && !now.Before(o.Deadline) && o.State != StateOverdue {
+	o.AnchorAt, o.Deadline = anchor, deadline
+	if h := o.Hold; h != nil {
+		if now.Before(h.Until) {
+			o.State = StateOnHold
+			w.holdReminder(now, o, def)
+			return
+		}
+		w.endHold(o, h.Until, "engine", "hold expired without being re-confirmed; the clock runs again")
+		o.Deadline = w.deadline(o, anchor)
+	}
+	switch {
+	case o.Deadline.IsZero() || now.Before(o.Deadline):
+		o.State, o.OverdueAt = StateDue, time.Time{}
+	case o.State != StateOverdue:
 		o.State, o.OverdueAt = StateOverdue, now
 		w.log(now, "engine", "overdue", o.ID, "deadline "+stamp(o.Deadline)+" passed")
 	}
@@ -112,17 +124,19 @@ func (w *incident) rungs(o *ObligationState, def *playbook.Obligation, now time.
 	if o.State != StateDue && o.State != StateOverdue {
 		return nil
 	}
+	// Time on hold does not count: cadence reminders resume from where the last hold ended.
+	anchor := o.AnchorAt.Add(o.HeldFor)
 	pb := &w.st.Playbook
 	var rs []rung
 	if o.Deadline.IsZero() {
 		every := pb.CadenceFor(def)
-		start := maxTime(o.AnchorAt, o.ActiveSince)
+		start := maxTime(anchor, o.ActiveSince)
 		// Cadence reminders are counted from the anchor, so a restart does not shift them.
-		for k, at := 1, o.AnchorAt.Add(every); k <= maxRepeats; k, at = k+1, at.Add(every) {
-			if at.Before(start) {
+		for k, at := 1, anchor.Add(every); k <= maxRepeats; k, at = k+1, at.Add(every) {
+			if !at.After(start) {
 				continue
 			}
-			rs = append(rs, rung{key: fmt.Sprintf("cadence/%d/%d", o.AnchorAt.Unix(), k), at: at, kind: templates.KindReminder,
+			rs = append(rs, rung{key: fmt.Sprintf("cadence/%d/%d", anchor.Unix(), k), at: at, kind: templates.KindReminder,
 				label: fmt.Sprintf("open for %s", templates.HumanDuration(at.Sub(o.AnchorAt)))})
 			if at.After(now) {
 				break
@@ -190,6 +204,12 @@ func (w *incident) nextWake(now time.Time) time.Time {
 	for _, o := range w.st.Obligations {
 		if o.State == StateDue {
 			consider(o.Deadline)
+		}
+		if h := o.Hold; h != nil && o.State == StateOnHold {
+			consider(h.Until)
+			if at, key := holdReminderAt(h); at.After(now) && o.Sent[key].IsZero() {
+				consider(at)
+			}
 		}
 		def := w.st.Playbook.Obligation(o.ID)
 		for _, r := range w.rungs(o, def, now) {

@@ -31,6 +31,9 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 		{UpdateRecordFact, w.recordFact, w.validateRecordFact},
 		{UpdateSendNotice, w.sendNotice, w.validateSendNotice},
 		{UpdateClose, w.close, w.validateClose},
+		{UpdateHold, w.hold, w.validateHold},
+		{UpdateRelease, w.release, w.validateRelease},
+		{UpdateCorrectDiscovery, w.correctDiscovery, w.validateCorrectDiscovery},
 	} {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.fn, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
 			return fmt.Errorf("registering update %s: %w", h.name, err)
@@ -183,6 +186,9 @@ func (w *incident) validateSendNotice(ctx workflow.Context, in SendNoticeInput) 
 	}
 	if open := w.depsOpen(def); len(open) > 0 {
 		return fmt.Errorf("obligation %q waits on %s: complete or waive those before sending its notice", in.Obligation, strings.Join(open, ", "))
+	}
+	if h := o.Hold; h != nil {
+		return fmt.Errorf("obligation %q is on hold until %s at the request of %s (%s): release the hold first", in.Obligation, stamp(h.Until), h.RequestedBy, h.Authority)
 	}
 	if n := w.notice(in.Obligation + "/notice"); n != nil {
 		return fmt.Errorf("the notice for %q was already requested by %s (state %s): it is sent once", in.Obligation, n.RequestedBy, n.State)

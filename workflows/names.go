@@ -26,6 +26,12 @@ const (
 	UpdateSendNotice = "send-notice"
 	// UpdateClose closes the incident (CloseInput).
 	UpdateClose = "close"
+	// UpdateHold puts an obligation on hold or extends its hold (HoldInput).
+	UpdateHold = "hold"
+	// UpdateRelease ends a hold (ReleaseInput).
+	UpdateRelease = "release"
+	// UpdateCorrectDiscovery corrects the discovery time (CorrectDiscoveryInput).
+	UpdateCorrectDiscovery = "correct-discovery"
 	// QueryStatus returns the incident's Status.
 	QueryStatus = "status"
 )
@@ -44,6 +50,8 @@ const (
 	StateDue = "due"
 	// StateOverdue: the deadline has passed and the obligation is not done.
 	StateOverdue = "overdue"
+	// StateOnHold: its clock is paused by a law-enforcement or national-security hold.
+	StateOnHold = "on_hold"
 	// StateDone: completed; its lateness is frozen.
 	StateDone = "done"
 	// StateWaived: a coordinator waived it with a reason.

@@ -186,6 +186,9 @@ func (w *incident) noticeData(now time.Time, n *NoticeRecord) templates.Data {
 			d.Obligation.Left = o.Deadline.Sub(now)
 		}
 	}
+	if h := o.Hold; h != nil {
+		d.Obligation.Hold = &templates.HoldData{RequestedBy: h.RequestedBy, Authority: h.Authority, From: h.From, Until: h.Until}
+	}
 	if !o.AnchorAt.IsZero() && now.After(o.AnchorAt) {
 		d.Obligation.OpenFor = now.Sub(o.AnchorAt)
 	}

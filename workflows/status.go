@@ -39,6 +39,7 @@ func (w *incident) status(now time.Time) Status {
 			ID: o.ID, Title: def.Title, Citation: def.Citation, State: o.State,
 			AnchorAt: o.AnchorAt, Deadline: o.Deadline, DeadlineNote: def.Deadline.Note,
 			CompletedAt: o.CompletedAt, NoticesSent: sent[o.ID],
+			Hold: o.Hold, HeldFor: o.HeldFor,
 		}
 		if o.State == StateDone && !o.Deadline.IsZero() && o.CompletedAt.After(o.Deadline) {
 			os.Late = o.CompletedAt.Sub(o.Deadline)

@@ -90,6 +90,31 @@ type SendNoticeInput struct {
 	By         string `json:"by"`
 }
 
+// HoldInput puts an obligation on hold (or extends the hold in force).
+type HoldInput struct {
+	Obligation  string    `json:"obligation"`
+	By          string    `json:"by"`
+	RequestedBy string    `json:"requested_by"`
+	Authority   string    `json:"authority"`
+	Until       time.Time `json:"until"`
+	Note        string    `json:"note,omitempty"`
+}
+
+// ReleaseInput ends a hold before it expires.
+type ReleaseInput struct {
+	Obligation string `json:"obligation"`
+	By         string `json:"by"`
+	Note       string `json:"note,omitempty"`
+}
+
+// CorrectDiscoveryInput corrects when the organization became aware of the breach; every clock
+// anchored on discovery re-arms.
+type CorrectDiscoveryInput struct {
+	DiscoveredAt time.Time `json:"discovered_at"`
+	By           string    `json:"by"`
+	Reason       string    `json:"reason"`
+}
+
 // CloseInput closes the incident.
 type CloseInput struct {
 	By string `json:"by"`
@@ -152,6 +177,28 @@ type ObligationState struct {
 	WaiveReason string    `json:"waive_reason,omitempty"`
 	// Sent records the reminder and escalation rungs already handled, so each fires exactly once.
 	Sent map[string]time.Time `json:"sent,omitempty"`
+	// Hold is the hold in force, if any; Holds are the ended ones.
+	Hold  *Hold  `json:"hold,omitempty"`
+	Holds []Hold `json:"holds,omitempty"`
+	// HeldFor is the total time of ended holds; it pushes the deadline back.
+	HeldFor time.Duration `json:"held_for,omitempty"`
+}
+
+// Hold is a delay of an obligation requested by law enforcement or for national security: its
+// clock stops from From until the hold is released or expires.
+type Hold struct {
+	// RequestedBy is who asked for the delay, e.g. "FBI Cyber Division".
+	RequestedBy string `json:"requested_by"`
+	// Authority is the authority invoked, e.g. "request of the Attorney General, FISMA 2014 sec. 2(b)".
+	Authority string    `json:"authority"`
+	From      time.Time `json:"from"`
+	Until     time.Time `json:"until"`
+	// By is the coordinator who recorded it.
+	By        string    `json:"by"`
+	Note      string    `json:"note,omitempty"`
+	EndedAt   time.Time `json:"ended_at,omitzero"`
+	EndedBy   string    `json:"ended_by,omitempty"`
+	EndReason string    `json:"end_reason,omitempty"`
 }
 
 // NoticeRecord is one notice: requested, being delivered, delivered, or failing.
@@ -223,4 +270,8 @@ type ObligationStatus struct {
 	NoticesSent int `json:"notices_sent"`
 	// NoticeState is the state of the obligation's own notice, empty if none was requested.
 	NoticeState string `json:"notice_state,omitempty"`
+	// Hold is the hold in force, if any.
+	Hold *Hold `json:"hold,omitempty"`
+	// HeldFor is the time spent on ended holds.
+	HeldFor time.Duration `json:"held_for,omitempty"`
 }

@@ -1,0 +1,154 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/breachflow/breachflow/playbook"
+	"github.com/breachflow/breachflow/templates"
+)
+
+// deadline is the obligation's deadline for an anchor: the clock's due time pushed back by the
+// time spent on ended holds. Zero for obligations without a fixed deadline.
+func (w *incident) deadline(o *ObligationState, anchor time.Time) time.Time {
+	due, ok := w.specs[o.ID].Due(anchor)
+	if !ok {
+		return time.Time{}
+	}
+	return due.Add(o.HeldFor)
+}
+
+// holdReminderAt is when the owner is asked to re-confirm or release a hold: a day before it
+// expires, or half-way through a hold shorter than two days.
+func holdReminderAt(h *Hold) (time.Time, string) {
+	at := h.Until.Add(-24 * time.Hour)
+	if h.Until.Sub(h.From) < 48*time.Hour {
+		at = h.From.Add(h.Until.Sub(h.From) / 2)
+	}
+	return at, fmt.Sprintf("hold/%d/%d", h.From.Unix(), h.Until.Unix())
+}
+
+// holdReminder sends the re-confirm-or-release reminder of the hold in force once it is due.
+func (w *incident) holdReminder(now time.Time, o *ObligationState, def *playbook.Obligation) {
+	at, key := holdReminderAt(o.Hold)
+	if now.Before(at) || !o.Sent[key].IsZero() {
+		return
+	}
+	if o.Sent == nil {
+		o.Sent = map[string]time.Time{}
+	}
+	o.Sent[key] = now
+	to := []string{def.Owner}
+	if esc := w.st.Playbook.EscalationFor(def); esc != nil {
+		to = append(to, esc.To...)
+	}
+	w.queueNotice(now, o.ID, templates.KindHoldExpiring, o.ID+"/"+key, templates.KindHoldExpiring, to, nil, "engine")
+	w.log(now, "engine", "hold expiring", o.ID, "reminder to re-confirm or release the hold before "+stamp(o.Hold.Until))
+}
+
+// endHold closes the hold in force and adds its length to the time the clock stood still.
+func (w *incident) endHold(o *ObligationState, at time.Time, by, reason string) {
+	h := *o.Hold
+	h.EndedAt, h.EndedBy, h.EndReason = at, by, reason
+	o.Holds = append(o.Holds, h)
+	o.HeldFor += at.Sub(h.From)
+	o.Hold = nil
+	w.log(at, by, "hold ended", o.ID, fmt.Sprintf("%s; clock stopped for %s", reason, at.Sub(h.From)))
+}
+
+func (w *incident) validateHold(ctx workflow.Context, in HoldInput) error {
+	o, _, err := w.openObligation(in.Obligation)
+	if err != nil {
+		return err
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	var missing []string
+	if strings.TrimSpace(in.RequestedBy) == "" {
+		missing = append(missing, "requested_by (who asked for the delay)")
+	}
+	if strings.TrimSpace(in.Authority) == "" {
+		missing = append(missing, "authority (under what authority, e.g. a request of the Attorney General)")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("a hold needs %s: both go on the record", strings.Join(missing, " and "))
+	}
+	if !in.Until.After(workflow.Now(ctx)) {
+		return errors.New("until must lie in the future: how long did the requester ask to delay?")
+	}
+	switch o.State {
+	case StateDue, StateOverdue, StateOnHold:
+		return nil
+	}
+	return fmt.Errorf("obligation %q is %s: only an obligation whose clock is running can be put on hold", in.Obligation, o.State)
+}
+
+func (w *incident) hold(ctx workflow.Context, in HoldInput) (Status, error) {
+	now := workflow.Now(ctx)
+	o, _ := w.obligation(in.Obligation)
+	detail := fmt.Sprintf("until %s at the request of %s under %s", stamp(in.Until), in.RequestedBy, in.Authority)
+	if o.Hold != nil {
+		// Re-confirming extends the hold in force; its start, and so the paused time, is kept.
+		o.Hold.Until, o.Hold.RequestedBy, o.Hold.Authority, o.Hold.Note = in.Until, in.RequestedBy, in.Authority, in.Note
+		w.log(now, in.By, "hold re-confirmed", o.ID, detail)
+	} else {
+		o.Hold = &Hold{RequestedBy: in.RequestedBy, Authority: in.Authority, From: now, Until: in.Until, By: in.By, Note: in.Note}
+		w.log(now, in.By, "hold", o.ID, detail)
+	}
+	return w.after(ctx)
+}
+
+func (w *incident) validateRelease(ctx workflow.Context, in ReleaseInput) error {
+	o, _, err := w.openObligation(in.Obligation)
+	if err != nil {
+		return err
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	if o.Hold == nil {
+		return fmt.Errorf("obligation %q is not on hold", in.Obligation)
+	}
+	return nil
+}
+
+func (w *incident) release(ctx workflow.Context, in ReleaseInput) (Status, error) {
+	o, _ := w.obligation(in.Obligation)
+	reason := "released"
+	if in.Note != "" {
+		reason += ": " + in.Note
+	}
+	w.endHold(o, workflow.Now(ctx), in.By, reason)
+	return w.after(ctx)
+}
+
+func (w *incident) validateCorrectDiscovery(ctx workflow.Context, in CorrectDiscoveryInput) error {
+	if w.st.Status != IncidentOpen {
+		return errClosed
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	if in.DiscoveredAt.IsZero() {
+		return errors.New("discovered_at is required: when did the organization become aware?")
+	}
+	if err := checkPast(ctx, "discovered_at", in.DiscoveredAt); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return errors.New("reason is required to correct the discovery time: it moves every clock anchored on it")
+	}
+	return nil
+}
+
+func (w *incident) correctDiscovery(ctx workflow.Context, in CorrectDiscoveryInput) (Status, error) {
+	now := workflow.Now(ctx)
+	w.log(now, in.By, "discovery corrected", "", fmt.Sprintf("from %s to %s: %s", stamp(w.st.DiscoveredAt), stamp(in.DiscoveredAt), in.Reason))
+	w.st.DiscoveredAt = in.DiscoveredAt
+	return w.after(ctx)
+}
