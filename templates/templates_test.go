@@ -230,6 +230,7 @@ func TestContentHashFollowsFacts(t *testing.T) {
 		} else {
 			data.Facts = cbpFacts()
 			data.Facts["point_of_contact"] = "Office of Public Affairs, 202-555-0199"
+			data.Facts["affected_count"] = "184001"
 		}
 		after, err := s.Render(name, data)
 		require.NoError(t, err)
@@ -329,11 +330,11 @@ func TestZeroDeadlineShowsNote(t *testing.T) {
 	data.Obligation.Deadline = time.Time{}
 	data.Obligation.DeadlineNote = note
 	data.Obligation.Left = 0
+	data.Obligation.OpenFor = 9 * 24 * time.Hour
 	r, err := s.Render("reminder", data)
 	require.NoError(t, err)
-	require.Contains(t, r.Subject, "(no fixed deadline, open for")
-	require.Contains(t, r.Text, "Time left: no fixed deadline")
-	require.NotContains(t, r.Text, "less than a minute")
+	require.Contains(t, r.Subject, "(no fixed deadline, open for 9 days)")
+	require.Contains(t, r.Text, "Time left: no fixed deadline; open for 9 days")
 }
 
 func TestDeadlinesInTheIncidentZone(t *testing.T) {
