@@ -20,6 +20,7 @@ import (
 
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/engine"
+	"github.com/breachflow/breachflow/internal/icalexport"
 	"github.com/breachflow/breachflow/internal/incidentfile"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -35,6 +36,11 @@ Coordinator commands (connect to TEMPORAL_ADDRESS, default localhost:7233):
   fact INC NAME=VALUE              record a fact             [--at TIME] [--note TEXT]
   fact INC NAME=yes --determination   record a determination (e.g. major_incident)
   send INC OBLIGATION              approve and send an obligation's notice
+  hold INC OBLIGATION --until T --requested-by WHO --authority WHAT
+                                   pause an obligation's clock (law-enforcement delay); again to extend
+  release INC OBLIGATION           end a hold; the clock runs again
+  discovery INC --at T --reason R  correct the discovery time; clocks anchored on it re-arm
+  calendar INC [--out FILE]        write the open deadlines as an iCalendar (.ics) file
   close INC                        close the incident        [--force --reason R]
 
 Self-contained:
@@ -67,15 +73,19 @@ func main() {
 }
 
 var commands = map[string]func(args []string, out io.Writer) error{
-	"start":    cmdStart,
-	"status":   cmdStatus,
-	"list":     cmdList,
-	"complete": cmdComplete,
-	"waive":    cmdWaive,
-	"fact":     cmdFact,
-	"send":     cmdSend,
-	"close":    cmdClose,
-	"demo":     cmdDemo,
+	"start":     cmdStart,
+	"status":    cmdStatus,
+	"list":      cmdList,
+	"complete":  cmdComplete,
+	"waive":     cmdWaive,
+	"fact":      cmdFact,
+	"send":      cmdSend,
+	"close":     cmdClose,
+	"hold":      cmdHold,
+	"release":   cmdRelease,
+	"discovery": cmdDiscovery,
+	"calendar":  cmdCalendar,
+	"demo":      cmdDemo,
 }
 
 // common holds the flags every command shares.
@@ -312,6 +322,79 @@ func cmdSend(args []string, out io.Writer) error {
 		return err
 	}
 	return c.update(out, pos[0], workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: pos[1], By: c.by})
+}
+
+func cmdHold(args []string, out io.Writer) error {
+	c := newCommon("hold")
+	until := c.fs.String("until", "", "when the hold expires (RFC 3339, required)")
+	requestedBy := c.fs.String("requested-by", "", "who asked for the delay (required)")
+	authority := c.fs.String("authority", "", "under what authority (required)")
+	note := c.fs.String("note", "", "a note for the record")
+	pos, err := c.parse(args, 2)
+	if err != nil {
+		return err
+	}
+	t, err := parseTime("until", *until)
+	if err != nil {
+		return err
+	}
+	return c.update(out, pos[0], workflows.UpdateHold, workflows.HoldInput{
+		Obligation: pos[1], By: c.by, RequestedBy: *requestedBy, Authority: *authority, Until: t, Note: *note,
+	})
+}
+
+func cmdRelease(args []string, out io.Writer) error {
+	c := newCommon("release")
+	note := c.fs.String("note", "", "a note for the record")
+	pos, err := c.parse(args, 2)
+	if err != nil {
+		return err
+	}
+	return c.update(out, pos[0], workflows.UpdateRelease, workflows.ReleaseInput{Obligation: pos[1], By: c.by, Note: *note})
+}
+
+func cmdDiscovery(args []string, out io.Writer) error {
+	c := newCommon("discovery")
+	at := c.fs.String("at", "", "the corrected discovery time (RFC 3339, required)")
+	reason := c.fs.String("reason", "", "why it is corrected (required)")
+	pos, err := c.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	t, err := parseTime("at", *at)
+	if err != nil {
+		return err
+	}
+	return c.update(out, pos[0], workflows.UpdateCorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: t, By: c.by, Reason: *reason})
+}
+
+func cmdCalendar(args []string, out io.Writer) error {
+	c := newCommon("calendar")
+	file := c.fs.String("out", "", "file to write (default INC-….ics)")
+	pos, err := c.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	tc, err := c.dial()
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	st, err := queryStatus(context.Background(), tc, pos[0])
+	if err != nil {
+		return err
+	}
+	if *file == "" {
+		*file = st.IncidentID + ".ics"
+	}
+	if err := os.WriteFile(*file, []byte(icalexport.Build(st, time.Now())), 0o600); err != nil {
+		return err
+	}
+	if c.asJSON {
+		return printJSON(out, map[string]string{"file": *file})
+	}
+	fmt.Fprintf(out, "wrote %s: import it into your calendar; re-import after deadlines move\n", *file)
+	return nil
 }
 
 func cmdClose(args []string, out io.Writer) error {

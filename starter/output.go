@@ -50,6 +50,8 @@ func timeLeft(o workflows.ObligationStatus, now time.Time) string {
 		return "does not apply"
 	case workflows.StatePending:
 		return "clock not started"
+	case workflows.StateOnHold:
+		return fmt.Sprintf("on hold until %s (%s)", showTime(o.Hold.Until), o.Hold.RequestedBy)
 	}
 	if o.Deadline.IsZero() {
 		return "no fixed deadline, open for " + templates.HumanDuration(now.Sub(o.AnchorAt))
