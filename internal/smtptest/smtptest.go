@@ -76,9 +76,8 @@ type Server struct {
 
 	mu         sync.Mutex
 	addr       string // host:port, fixed by the first listen so Restart reuses the port
-	srv        *smtp.Server
-	served     chan struct{} // closed when the current Serve returns
-	stopped    chan struct{} // closed by Stop; ends pending delays
+	cur        *instance // nil while stopped
+	stopped    chan struct{} // the current instance's; closed by Stop, it ends pending delays
 	msgs       []Message
 	changed    chan struct{} // closed and replaced whenever a message arrives
 	rejectN    int
@@ -110,6 +109,14 @@ func Start(t testing.TB, opts Options) *Server {
 	return s
 }
 
+// instance is one listening period of the server, from Start or Restart to Stop.
+type instance struct {
+	srv     *smtp.Server
+	ln      *trackingListener
+	served  chan struct{} // closed when Serve returns
+	stopped chan struct{}
+}
+
 // serve starts a fresh go-smtp server on ln (a go-smtp server cannot be reused after Close).
 func (s *Server) serve(ln net.Listener) {
 	srv := smtp.NewServer(&backend{s: s})
@@ -117,9 +124,16 @@ func (s *Server) serve(ln net.Listener) {
 	srv.ErrorLog = s.log
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
+	in := &instance{
+		srv:     srv,
+		ln:      &trackingListener{Listener: ln, conns: map[net.Conn]struct{}{}},
+		served:  make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	var served net.Listener = in.ln
 	if s.opts.TLS != nil {
 		if s.opts.ImplicitTLS {
-			ln = tls.NewListener(ln, s.opts.TLS)
+			served = tls.NewListener(served, s.opts.TLS)
 		} else {
 			srv.TLSConfig = s.opts.TLS
 		}
@@ -127,16 +141,51 @@ func (s *Server) serve(ln net.Listener) {
 	// Without TLS there is nothing to wait for; with it, credentials only travel encrypted.
 	srv.AllowInsecureAuth = s.opts.TLS == nil
 
-	served := make(chan struct{})
 	s.mu.Lock()
-	s.srv, s.served, s.stopped = srv, served, make(chan struct{})
+	s.cur, s.stopped = in, in.stopped
 	s.mu.Unlock()
 	go func() {
-		defer close(served)
-		if err := srv.Serve(ln); err != nil {
+		defer close(in.served)
+		if err := srv.Serve(served); err != nil && !errors.Is(err, net.ErrClosed) {
 			s.log.Printf("serve: %v", err)
 		}
 	}()
+}
+
+// trackingListener keeps the connections it accepted so that Stop can close every one of them,
+// including any that go-smtp has accepted but not registered yet.
+type trackingListener struct {
+	net.Listener
+	mu     sync.Mutex
+	closed bool
+	conns  map[net.Conn]struct{}
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		c.Close()
+		return nil, net.ErrClosed
+	}
+	l.conns[c] = struct{}{}
+	return c, nil
+}
+
+// shutdown closes the listener and every connection it accepted.
+func (l *trackingListener) shutdown() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	l.Listener.Close()
+	for c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
 }
 
 // Addr returns the host:port the server listens on.
@@ -208,17 +257,18 @@ func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
 // Stop on a stopped server does nothing.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv, served, stopped := s.srv, s.served, s.stopped
-	s.srv = nil
+	in := s.cur
+	s.cur = nil
 	s.mu.Unlock()
-	if srv == nil {
+	if in == nil {
 		return
 	}
-	close(stopped)
-	if err := srv.Close(); err != nil {
-		s.log.Printf("close: %v", err)
-	}
-	<-served
+	close(in.stopped)
+	// Our listener first: Serve may not have registered it with go-smtp yet, and then only this
+	// ends it.
+	in.ln.shutdown()
+	_ = in.srv.Close()
+	<-in.served
 }
 
 // Restart stops the server if it runs and listens again on the same port, keeping the accepted
