@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/smtp"
 	"net/textproto"
 	"os"
@@ -143,6 +144,11 @@ func (s *SMTP) Deliver(ctx context.Context, _, from string, rcpts []string, raw 
 		if err := c.Auth(smtp.PlainAuth("", s.cfg.Username, s.cfg.Password, s.cfg.Host)); err != nil {
 			return "", classify("AUTH", err)
 		}
+	}
+	// The envelope sender is the bare address: the configured sender may be "Name <addr>",
+	// which belongs in the From header only.
+	if a, err := mail.ParseAddress(from); err == nil {
+		from = a.Address
 	}
 	if err := c.Mail(from); err != nil {
 		return "", classify("MAIL FROM", err)

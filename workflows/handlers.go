@@ -20,6 +20,11 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := workflow.SetQueryHandler(ctx, QueryLog, func() ([]LogEntry, error) {
+		return w.st.Log, nil
+	}); err != nil {
+		return err
+	}
 	type handler struct {
 		name      string
 		fn        any

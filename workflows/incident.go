@@ -139,15 +139,17 @@ func (w *incident) run(ctx workflow.Context) (*IncidentResult, error) {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return nil, err
 	}
-	return w.result(), nil
+	return w.result(workflow.Now(ctx)), nil
 }
 
-func (w *incident) result() *IncidentResult {
+func (w *incident) result(now time.Time) *IncidentResult {
 	r := &IncidentResult{
 		IncidentID:  w.st.IncidentID,
 		ClosedAt:    w.st.ClosedAt,
 		ClosedBy:    w.st.ClosedBy,
 		Obligations: map[string]int{},
+		Final:       w.status(now),
+		Log:         w.st.Log,
 	}
 	for _, o := range w.st.Obligations {
 		r.Obligations[o.State]++

@@ -34,6 +34,8 @@ const (
 	UpdateCorrectDiscovery = "correct-discovery"
 	// QueryStatus returns the incident's Status.
 	QueryStatus = "status"
+	// QueryLog returns the incident's record ([]LogEntry): what was done, when and by whom.
+	QueryLog = "log"
 )
 
 // Incident status values, also stored in the IncidentStatus search attribute.

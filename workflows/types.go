@@ -49,6 +49,11 @@ type IncidentResult struct {
 	Obligations map[string]int `json:"obligations"`
 	// NoticesSent counts delivered notices.
 	NoticesSent int `json:"notices_sent"`
+	// Final is the incident's status when it closed: every obligation's deadline, completion and
+	// lateness, every notice with its receipt.
+	Final Status `json:"final"`
+	// Log is the incident's whole record: what was done, when and by whom.
+	Log []LogEntry `json:"log"`
 }
 
 // CompleteInput marks an obligation done.

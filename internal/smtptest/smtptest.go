@@ -75,8 +75,8 @@ type Server struct {
 	log  *testLogger
 
 	mu         sync.Mutex
-	addr       string // host:port, fixed by the first listen so Restart reuses the port
-	cur        *instance // nil while stopped
+	addr       string        // host:port, fixed by the first listen so Restart reuses the port
+	cur        *instance     // nil while stopped
 	stopped    chan struct{} // the current instance's; closed by Stop, it ends pending delays
 	msgs       []Message
 	changed    chan struct{} // closed and replaced whenever a message arrives

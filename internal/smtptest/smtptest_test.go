@@ -196,3 +196,14 @@ func TestTLSAndAuth(t *testing.T) {
 		require.Equal(t, "<implicit@test>", s.WaitFor(t, 1, 5*time.Second)[0].MessageID)
 	})
 }
+
+func TestStopRightAfterStart(t *testing.T) {
+	for range 20 {
+		s := Start(t, Options{})
+		s.Stop() // must not hang, even before the serving goroutine registered the listener
+		_, err := smtp.Dial(s.Addr())
+		require.Error(t, err)
+		s.Restart(t)
+		s.Stop()
+	}
+}
