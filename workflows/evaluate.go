@@ -32,7 +32,7 @@ func (w *incident) evaluate(ctx workflow.Context) {
 		}
 	}
 	for _, n := range w.st.Notices {
-		if (n.State == NoticeQueued || n.State == NoticeFailing) && !w.delivering[n.Key] {
+		if (n.State == NoticeQueued || n.State == NoticeFailing) && !w.delivering[n.Key] && !w.continuing {
 			w.startDelivery(n)
 		}
 	}

@@ -38,6 +38,13 @@ type incident struct {
 	// cancelDeliveries stops deliveries on a forced close.
 	deliveryCtx      workflow.Context
 	cancelDeliveries workflow.CancelFunc
+	// events estimates this run's history length from the work it scheduled (every loop turn and
+	// every activity); deterministic, so replay computes the same. It stands in where the SDK
+	// reports no history length (the time-skipping test environment).
+	events int
+	// continuing is set once the run is handing over to a new one: no delivery starts, and
+	// deliveries waiting between rounds stop (their notices stay queued in the carried state).
+	continuing bool
 	// searchAttrs remembers what was last upserted, to write only on change.
 	lastStatus   string
 	lastNext     time.Time
@@ -59,6 +66,7 @@ func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error)
 			return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidInput", nil)
 		}
 		w.st = newState(in, now)
+		w.st.ContinueAfterEvents = in.ContinueAfterEvents
 	}
 	pb := &w.st.Playbook
 	for i := range pb.Obligations {
@@ -119,7 +127,11 @@ func (w *incident) run(ctx workflow.Context) (*IncidentResult, error) {
 		if w.st.Status == IncidentClosed && len(w.delivering) == 0 {
 			break
 		}
+		if w.st.Status == IncidentOpen && w.historyFull(ctx) {
+			return nil, w.continueAsNew(ctx)
+		}
 		w.changed = false
+		w.events += 4 // a timer started and fired or cancelled, a workflow task scheduled and completed
 		next := w.nextWake(workflow.Now(ctx))
 		if next.IsZero() {
 			if err := workflow.Await(ctx, func() bool { return w.changed }); err != nil {
@@ -140,6 +152,35 @@ func (w *incident) run(ctx workflow.Context) (*IncidentResult, error) {
 		return nil, err
 	}
 	return w.result(workflow.Now(ctx)), nil
+}
+
+// DefaultContinueAfterEvents keeps each run's history well below Temporal's limits (50,000 events,
+// 50 MB) even for an incident that stays open for years with daily reminders.
+const DefaultContinueAfterEvents = 10000
+
+// historyFull reports whether this run should hand over to a new one.
+func (w *incident) historyFull(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	limit := w.st.ContinueAfterEvents
+	if limit <= 0 {
+		limit = DefaultContinueAfterEvents
+	}
+	return info.GetContinueAsNewSuggested() || max(info.GetCurrentHistoryLength(), w.events) >= limit
+}
+
+// continueAsNew drains deliveries and updates, then starts a new run of the same incident with
+// the whole state carried over. Notices not yet delivered are carried as queued or failing and
+// resume in the new run with the same content, so the same Message-ID.
+func (w *incident) continueAsNew(ctx workflow.Context) error {
+	w.continuing = true
+	if err := workflow.Await(ctx, func() bool { return len(w.delivering) == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	now := workflow.Now(ctx)
+	w.st.Runs++
+	w.log(now, "engine", "continued as new", "", fmt.Sprintf("run %d after %d events", w.st.Runs+1, workflow.GetInfo(ctx).GetCurrentHistoryLength()))
+	w.logger.Info("Continuing as new", "Run", w.st.Runs+1)
+	return workflow.NewContinueAsNewError(ctx, IncidentWorkflow, StartIncidentInput{IncidentID: w.st.IncidentID, Carried: w.st})
 }
 
 func (w *incident) result(now time.Time) *IncidentResult {

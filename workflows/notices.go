@@ -68,7 +68,7 @@ func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
 		},
 	})
 	var rendered *templates.Rendered
-	for round := 0; ; round++ {
+	for round := 0; !w.continuing; round++ {
 		if ctx.Err() != nil {
 			w.cancelled(n)
 			return
@@ -87,8 +87,13 @@ func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
 		wait := roundBackoff[min(round, len(roundBackoff)-1)]
 		w.log(now, "engine", "delivery failed", n.Obligation, n.Key+": "+n.LastError+"; next try in "+wait.String())
 		w.logger.Warn("Notice delivery failed; will retry", "Notice", n.Key, "Round", round+1, "RetryIn", wait)
-		if err := workflow.Sleep(ctx, wait); err != nil {
+		// Wait out the backoff, unless the run hands over to a new one: then the notice stays
+		// failing in the carried state and the new run retries it.
+		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.continuing }); err != nil {
 			w.cancelled(n)
+			return
+		}
+		if w.continuing {
 			return
 		}
 	}
@@ -96,9 +101,12 @@ func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
 
 // attempt runs one render (if not yet rendered) and one send round.
 func (w *incident) attempt(ctx, renderCtx, sendCtx workflow.Context, n *NoticeRecord, rendered **templates.Rendered) error {
+	w.events += 6 // scheduled, started, completed, for each of render and send
 	if *rendered == nil {
 		var r templates.Rendered
-		data := w.noticeData(workflow.Now(ctx), n)
+		// Rendered as of the request: the same facts always give the same content, hash and
+		// Message-ID, whenever (and in whichever run) the delivery happens.
+		data := w.noticeData(n.RequestedAt, n)
 		if err := workflow.ExecuteActivity(renderCtx, acts.RenderNotice, activities.RenderNoticeInput{Template: n.Template, Data: data}).Get(ctx, &r); err != nil {
 			return err
 		}

@@ -26,6 +26,9 @@ type StartIncidentInput struct {
 	StartedBy string `json:"started_by"`
 	// Carried is the state of a previous run when the incident continues as new.
 	Carried *IncidentState `json:"carried,omitempty"`
+	// ContinueAfterEvents starts a new run (continue-as-new) once the history holds this many
+	// events; zero means DefaultContinueAfterEvents. The server may suggest it earlier.
+	ContinueAfterEvents int `json:"continue_after_events,omitempty"`
 }
 
 // FactInput is a fact value in an input.
@@ -150,6 +153,10 @@ type IncidentState struct {
 	Status   string     `json:"status"`
 	ClosedAt time.Time  `json:"closed_at,omitzero"`
 	ClosedBy string     `json:"closed_by,omitempty"`
+	// Runs counts the workflow runs before this one (continue-as-new); one incident, many runs.
+	Runs int `json:"runs,omitempty"`
+	// ContinueAfterEvents is carried from the first run's input.
+	ContinueAfterEvents int `json:"continue_after_events,omitempty"`
 }
 
 // FactRecord is one value of a fact or determination.
