@@ -101,6 +101,8 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 		for i, c := range r.Contacts {
 			if err := CheckAddress(c.Email); err != nil {
 				v.add("", fmt.Sprintf("roles.%s.contacts[%d].email", id, i), err.Error())
+			} else if !r.Allows(c.Email) {
+				v.add("", fmt.Sprintf("roles.%s.contacts[%d].email", id, i), fmt.Sprintf("%q is outside the role's allowed_domains (%s)", c.Email, strings.Join(r.AllowedDomains, ", ")))
 			}
 		}
 	}
@@ -226,6 +228,12 @@ func (p *Playbook) validateObligation(v *validator, o *Obligation, templates Tem
 		case "", SendManual, SendOnDue:
 		default:
 			v.add(o.ID, "notice.send", fmt.Sprintf("unknown mode %q: use on_due or manual", n.Send))
+		}
+		switch {
+		case n.Approvals < 0 || n.Approvals > 5:
+			v.add(o.ID, "notice.approvals", fmt.Sprintf("must be between 0 and 5 (got %d)", n.Approvals))
+		case n.Approvals > 0 && n.Send == SendOnDue:
+			v.add(o.ID, "notice.approvals", "a notice that needs approvals cannot be sent on_due: use send: manual")
 		}
 	}
 	v.duration(o.ID, "cadence", o.Cadence, true)

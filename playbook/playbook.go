@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/breachflow/breachflow/clock"
@@ -94,6 +95,28 @@ type Role struct {
 	Title string `yaml:"title" json:"title"`
 	// Contacts are default addresses; an incident adds its own.
 	Contacts []Contact `yaml:"contacts,omitempty" json:"contacts,omitempty"`
+	// AllowedDomains, when set, lists the only e-mail domains this role's contacts may have
+	// (e.g. house.gov, senate.gov): a typo'd or foreign address is refused before anything is sent.
+	AllowedDomains []string `yaml:"allowed_domains,omitempty" json:"allowed_domains,omitempty"`
+}
+
+// Allows reports whether an address may receive this role's notices.
+func (r Role) Allows(address string) bool {
+	if len(r.AllowedDomains) == 0 {
+		return true
+	}
+	at := strings.LastIndex(address, "@")
+	if at < 0 {
+		return false
+	}
+	domain := strings.ToLower(address[at+1:])
+	for _, d := range r.AllowedDomains {
+		d = strings.ToLower(d)
+		if domain == d || strings.HasSuffix(domain, "."+d) {
+			return true
+		}
+	}
+	return false
 }
 
 // Contact is a person or mailbox.
@@ -176,6 +199,9 @@ type Notice struct {
 	Send string `yaml:"send,omitempty" json:"send,omitempty"`
 	// CompletesObligation marks the obligation done once the notice is delivered.
 	CompletesObligation bool `yaml:"completes_obligation,omitempty" json:"completes_obligation,omitempty"`
+	// Approvals is how many distinct people other than the requester must approve the exact
+	// rendered content before it is sent (0: the request itself is the approval).
+	Approvals int `yaml:"approvals,omitempty" json:"approvals,omitempty"`
 }
 
 // Condition is a test on one fact; exactly one operator is set.

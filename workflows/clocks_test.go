@@ -42,13 +42,22 @@ obligations:
 
 func testInput(t *testing.T, yaml string, discovered time.Time) workflows.StartIncidentInput {
 	t.Helper()
+	return testInput2(t, yaml, discovered, nil)
+}
+
+// testInput2 is testInput with one contact address per role.
+func testInput2(t *testing.T, yaml string, discovered time.Time, contacts map[string]string) workflows.StartIncidentInput {
+	t.Helper()
 	set, err := templates.Load(templates.Embedded())
 	require.NoError(t, err)
 	pb, err := playbook.Parse("test.yaml", []byte(yaml), set)
 	require.NoError(t, err)
 	in := workflows.StartIncidentInput{
 		IncidentID: workflows.NewIncidentID(), Title: "Clock test", DiscoveredAt: discovered,
-		Playbook: *pb, StartedBy: "coordinator",
+		Playbook: *pb, StartedBy: "coordinator", Contacts: map[string][]playbook.Contact{},
+	}
+	for role, email := range contacts {
+		in.Contacts[role] = []playbook.Contact{{Email: email}}
 	}
 	require.NoError(t, workflows.ValidateStart(in))
 	return in

@@ -26,6 +26,7 @@ type rung struct {
 // and refreshes the search attributes. It is idempotent: calling it twice changes nothing more.
 func (w *incident) evaluate(ctx workflow.Context) {
 	now := workflow.Now(ctx)
+	w.lastNow = now
 	if w.st.Status == IncidentOpen {
 		for _, o := range w.st.Obligations {
 			w.evaluateObligation(now, o)

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/breachflow/breachflow/playbook"
+	"github.com/breachflow/breachflow/templates"
 )
 
 // registerHandlers wires the status query and the coordinator updates. Every update has a
@@ -18,6 +19,9 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) {
 		return w.status(workflow.Now(ctx)), nil
 	}); err != nil {
+		return err
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryPreview, w.preview); err != nil {
 		return err
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryLog, func() ([]LogEntry, error) {
@@ -36,6 +40,7 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 		{UpdateRecordFact, w.recordFact, w.validateRecordFact},
 		{UpdateSendNotice, w.sendNotice, w.validateSendNotice},
 		{UpdateClose, w.close, w.validateClose},
+		{UpdateApprove, w.approve, w.validateApprove},
 		{UpdateHold, w.hold, w.validateHold},
 		{UpdateRelease, w.release, w.validateRelease},
 		{UpdateCorrectDiscovery, w.correctDiscovery, w.validateCorrectDiscovery},
@@ -47,10 +52,12 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 	return nil
 }
 
-// after is the common tail of every update: re-evaluate and report.
+// after is the common tail of every update: re-evaluate, re-render notices awaiting approval
+// (their approvals lapse if the content changed), and report.
 func (w *incident) after(ctx workflow.Context) (Status, error) {
 	w.changed = true
 	w.evaluate(ctx)
+	w.redraft()
 	return w.status(workflow.Now(ctx)), nil
 }
 
@@ -204,7 +211,16 @@ func (w *incident) validateSendNotice(ctx workflow.Context, in SendNoticeInput) 
 func (w *incident) sendNotice(ctx workflow.Context, in SendNoticeInput) (Status, error) {
 	now := workflow.Now(ctx)
 	_, def := w.obligation(in.Obligation)
-	w.queueNotice(now, in.Obligation, "notice", in.Obligation+"/notice", def.Notice.Template, def.Notice.To, def.Notice.Cc, in.By)
+	n := def.Notice
+	if n.Approvals > 0 {
+		rec := &NoticeRecord{Key: in.Obligation + "/notice", Obligation: in.Obligation, Kind: templates.KindNotice,
+			Template: n.Template, ToRoles: n.To, CcRoles: n.Cc, RequestedAt: now, RequestedBy: in.By}
+		if err := w.requestApproval(ctx, rec, n.Approvals); err != nil {
+			return Status{}, err
+		}
+		return w.after(ctx)
+	}
+	w.queueNotice(now, in.Obligation, templates.KindNotice, in.Obligation+"/notice", n.Template, n.To, n.Cc, in.By)
 	w.log(now, in.By, "approved notice", in.Obligation, "")
 	return w.after(ctx)
 }
@@ -229,7 +245,7 @@ func (w *incident) validateClose(ctx workflow.Context, in CloseInput) error {
 		}
 	}
 	for _, n := range w.st.Notices {
-		if n.State == NoticeQueued || n.State == NoticeFailing {
+		if n.State == NoticeQueued || n.State == NoticeFailing || n.State == NoticeAwaitingApproval {
 			undelivered = append(undelivered, n.Key)
 		}
 	}
@@ -254,6 +270,12 @@ func (w *incident) close(ctx workflow.Context, in CloseInput) (Status, error) {
 		detail = "forced: " + in.Reason
 		// Undelivered notices are stopped and recorded as cancelled, never dropped silently.
 		w.cancelDeliveries()
+		for _, n := range w.st.Notices {
+			if n.State == NoticeAwaitingApproval {
+				n.State = NoticeCancelled
+				w.log(now, in.By, "approval request cancelled", n.Obligation, "incident force-closed")
+			}
+		}
 	}
 	w.log(now, in.By, "closed", "", detail)
 	return w.after(ctx)

@@ -114,6 +114,34 @@ func (h *harness) do(at time.Duration, name string, arg any, wantErr string) {
 	}, at)
 }
 
+// doLate is do with an argument computed when the step runs (e.g. from a query).
+func (h *harness) doLate(at time.Duration, name string, arg func() any, wantErr string) {
+	r := &stepResult{name: name, at: at, wantErr: wantErr}
+	h.steps = append(h.steps, r)
+	id := fmt.Sprintf("step-%d", len(h.steps))
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { r.done, r.err = true, err },
+			OnComplete: func(v any, err error) {
+				r.done, r.err = true, err
+				if st, ok := v.(workflows.Status); ok {
+					r.status = st
+				}
+			},
+		}, arg())
+	}, at)
+}
+
+// preview queries an obligation's notice preview now.
+func (h *harness) preview(obligation string) workflows.Preview {
+	v, err := h.env.QueryWorkflow(workflows.QueryPreview, obligation)
+	require.NoError(h.t, err)
+	var p workflows.Preview
+	require.NoError(h.t, v.Get(&p))
+	return p
+}
+
 // snapshot queries the status at an offset from the start.
 func (h *harness) snapshot(at time.Duration) {
 	h.env.RegisterDelayedCallback(func() {

@@ -35,6 +35,10 @@ type incident struct {
 	changed bool
 	// delivering holds the keys of notices whose delivery coroutine is running.
 	delivering map[string]bool
+	// drafting holds the keys of notices awaiting approval being re-rendered.
+	drafting map[string]bool
+	// lastNow is the workflow time of the latest evaluation, for queries.
+	lastNow time.Time
 	// cancelDeliveries stops deliveries on a forced close.
 	deliveryCtx      workflow.Context
 	cancelDeliveries workflow.CancelFunc
@@ -58,6 +62,7 @@ func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error)
 		logger:     log.With(workflow.GetLogger(ctx), "IncidentID", in.IncidentID),
 		specs:      map[string]clock.Spec{},
 		delivering: map[string]bool{},
+		drafting:   map[string]bool{},
 	}
 	if in.Carried != nil {
 		w.st = in.Carried

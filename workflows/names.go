@@ -26,6 +26,8 @@ const (
 	UpdateSendNotice = "send-notice"
 	// UpdateClose closes the incident (CloseInput).
 	UpdateClose = "close"
+	// UpdateApprove approves a notice awaiting approval (ApproveInput).
+	UpdateApprove = "approve"
 	// UpdateHold puts an obligation on hold or extends its hold (HoldInput).
 	UpdateHold = "hold"
 	// UpdateRelease ends a hold (ReleaseInput).
@@ -34,6 +36,8 @@ const (
 	UpdateCorrectDiscovery = "correct-discovery"
 	// QueryStatus returns the incident's Status.
 	QueryStatus = "status"
+	// QueryPreview returns an obligation's notice as it will be sent (Preview); argument: obligation ID.
+	QueryPreview = "preview"
 	// QueryLog returns the incident's record ([]LogEntry): what was done, when and by whom.
 	QueryLog = "log"
 )
@@ -64,9 +68,11 @@ const (
 
 // Notice delivery states.
 const (
-	NoticeQueued  = "queued"
-	NoticeFailing = "failing"
-	NoticeSent    = "sent"
+	NoticeQueued = "queued"
+	// NoticeAwaitingApproval: rendered, waiting for the approvals the playbook requires.
+	NoticeAwaitingApproval = "awaiting_approval"
+	NoticeFailing          = "failing"
+	NoticeSent             = "sent"
 	// NoticeCancelled: a forced close stopped a delivery that had not succeeded; recorded, not silent.
 	NoticeCancelled = "cancelled"
 )

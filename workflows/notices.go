@@ -2,7 +2,9 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"net/mail"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -54,10 +56,6 @@ func (w *incident) startDelivery(n *NoticeRecord) {
 // carries the same content hash and Message-ID; the send activity's ledger then makes a retry
 // after an unnoticed success a no-op.
 func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
-	renderCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
-	})
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
@@ -67,13 +65,14 @@ func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
 			MaximumAttempts:    4,
 		},
 	})
-	var rendered *templates.Rendered
+	// A notice approved by people is sent exactly as they approved it.
+	rendered := n.Draft
 	for round := 0; !w.continuing; round++ {
 		if ctx.Err() != nil {
 			w.cancelled(n)
 			return
 		}
-		err := w.attempt(ctx, renderCtx, sendCtx, n, &rendered)
+		err := w.attempt(ctx, sendCtx, n, &rendered)
 		if err == nil {
 			return
 		}
@@ -100,14 +99,13 @@ func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
 }
 
 // attempt runs one render (if not yet rendered) and one send round.
-func (w *incident) attempt(ctx, renderCtx, sendCtx workflow.Context, n *NoticeRecord, rendered **templates.Rendered) error {
-	w.events += 6 // scheduled, started, completed, for each of render and send
+func (w *incident) attempt(ctx, sendCtx workflow.Context, n *NoticeRecord, rendered **templates.Rendered) error {
+	w.events += 3 // the send activity scheduled, started, completed
 	if *rendered == nil {
-		var r templates.Rendered
 		// Rendered as of the request: the same facts always give the same content, hash and
 		// Message-ID, whenever (and in whichever run) the delivery happens.
-		data := w.noticeData(n.RequestedAt, n)
-		if err := workflow.ExecuteActivity(renderCtx, acts.RenderNotice, activities.RenderNoticeInput{Template: n.Template, Data: data}).Get(ctx, &r); err != nil {
+		r, err := w.render(ctx, n)
+		if err != nil {
 			return err
 		}
 		*rendered = &r
@@ -115,6 +113,9 @@ func (w *incident) attempt(ctx, renderCtx, sendCtx workflow.Context, n *NoticeRe
 		n.MessageID = activities.MessageID(w.st.IncidentID, n.Key, r.ContentHash)
 	}
 	n.To, n.Cc = w.addresses(n.ToRoles), w.addresses(n.CcRoles)
+	if err := w.checkRecipients(append(append([]string{}, n.ToRoles...), n.CcRoles...)); err != nil {
+		return err
+	}
 	var res activities.SendNoticeResult
 	err := workflow.ExecuteActivity(sendCtx, acts.SendNotice, activities.SendNoticeInput{
 		IncidentID: w.st.IncidentID,
@@ -132,6 +133,7 @@ func (w *incident) attempt(ctx, renderCtx, sendCtx workflow.Context, n *NoticeRe
 	// is also what a replay or a simulation sees.
 	now := workflow.Now(ctx)
 	n.State, n.SentAt, n.Transport, n.Receipt, n.LastError = NoticeSent, now, res.Transport, res.Receipt, ""
+	n.Draft = nil // the content sent is in the history, as the send activity's input
 	n.Attempts++
 	w.log(now, "engine", n.Kind+" sent", n.Obligation, n.Key+" "+n.MessageID)
 	if n.Kind == templates.KindNotice {
@@ -162,10 +164,30 @@ func (w *incident) addresses(roles []string) []string {
 				continue
 			}
 			seen[c.Email] = true
+			if c.Name == "" {
+				out = append(out, c.Email)
+				continue
+			}
 			out = append(out, (&mail.Address{Name: c.Name, Address: c.Email}).String())
 		}
 	}
 	return out
+}
+
+// checkRecipients refuses, before anything is sent, an address outside its role's allowed domains.
+// Start-up validation already refuses them; this guards contacts from any other path.
+func (w *incident) checkRecipients(roles []string) error {
+	for _, role := range roles {
+		r := w.st.Playbook.Roles[role]
+		for _, c := range append(append([]playbook.Contact{}, w.st.Contacts[role]...), r.Contacts...) {
+			if !r.Allows(c.Email) {
+				return temporal.NewNonRetryableApplicationError(
+					fmt.Sprintf("recipient %s is outside the allowed domains of role %s (%s): nothing was sent", c.Email, role, strings.Join(r.AllowedDomains, ", ")),
+					"RecipientNotAllowed", nil)
+			}
+		}
+	}
+	return nil
 }
 
 // noticeData is what the notice template sees.

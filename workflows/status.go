@@ -88,12 +88,15 @@ func ValidateStart(in StartIncidentInput) error {
 		}
 	}
 	for role, cs := range in.Contacts {
-		if _, ok := pb.Roles[role]; !ok {
+		r, ok := pb.Roles[role]
+		if !ok {
 			add("contacts."+role, "unknown role: the playbook declares %s", names(pb.Roles))
 		}
 		for i, c := range cs {
 			if err := playbook.CheckAddress(c.Email); err != nil {
 				add(fmt.Sprintf("contacts.%s[%d].email", role, i), "%v", err)
+			} else if !r.Allows(c.Email) {
+				add(fmt.Sprintf("contacts.%s[%d].email", role, i), "%q is not in an allowed domain for %s (%s): check for a typo", c.Email, role, strings.Join(r.AllowedDomains, ", "))
 			}
 		}
 	}

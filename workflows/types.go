@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/breachflow/breachflow/playbook"
+	"github.com/breachflow/breachflow/templates"
 )
 
 // StartIncidentInput starts an IncidentWorkflow.
@@ -237,6 +238,43 @@ type NoticeRecord struct {
 	// Transport is smtp or outbox; Receipt is the server's reply or the outbox file.
 	Transport string `json:"transport,omitempty"`
 	Receipt   string `json:"receipt,omitempty"`
+	// ApprovalsNeeded is how many people must approve before it is sent; Approvals are those given
+	// for the current content. A change of content (facts changed) clears them.
+	ApprovalsNeeded int        `json:"approvals_needed,omitempty"`
+	Approvals       []Approval `json:"approvals,omitempty"`
+	// Draft is the rendered content awaiting approval; it is what will be sent, unchanged.
+	Draft *templates.Rendered `json:"draft,omitempty"`
+}
+
+// Approval is one person's sign-off on one exact content.
+type Approval struct {
+	By          string    `json:"by"`
+	At          time.Time `json:"at"`
+	ContentHash string    `json:"content_hash"`
+}
+
+// ApproveInput approves the notice awaiting approval, bound to the content hash the approver read.
+type ApproveInput struct {
+	Obligation string `json:"obligation"`
+	By         string `json:"by"`
+	// ContentHash is the hash shown by `starter preview` (at least its first 12 characters).
+	ContentHash string `json:"content_hash"`
+}
+
+// Preview is the answer to QueryPreview: the notice as it will be sent, or the data to render it.
+type Preview struct {
+	Obligation      string     `json:"obligation"`
+	Template        string     `json:"template"`
+	State           string     `json:"state,omitempty"`
+	RequestedBy     string     `json:"requested_by,omitempty"`
+	To              []string   `json:"to"`
+	Cc              []string   `json:"cc,omitempty"`
+	ApprovalsNeeded int        `json:"approvals_needed"`
+	Approvals       []Approval `json:"approvals,omitempty"`
+	// Rendered is the exact content awaiting approval or already sent, when there is one.
+	Rendered *templates.Rendered `json:"rendered,omitempty"`
+	// Data renders the notice as it would be requested now, when nothing is rendered yet.
+	Data *templates.Data `json:"data,omitempty"`
 }
 
 // LogEntry is one line of the incident's record.

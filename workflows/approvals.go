@@ -1,0 +1,153 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/templates"
+)
+
+// renderOptions are the activity options of RenderNotice.
+func renderOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
+	})
+}
+
+// render renders a notice as of its request time.
+func (w *incident) render(ctx workflow.Context, n *NoticeRecord) (templates.Rendered, error) {
+	var r templates.Rendered
+	w.events += 3
+	err := workflow.ExecuteActivity(renderOptions(ctx), acts.RenderNotice, activities.RenderNoticeInput{
+		Template: n.Template, Data: w.noticeData(n.RequestedAt, n),
+	}).Get(ctx, &r)
+	return r, err
+}
+
+// setDraft makes r the content awaiting approval.
+func (w *incident) setDraft(n *NoticeRecord, r templates.Rendered) {
+	n.Draft, n.Subject, n.ContentHash = &r, r.Subject, r.ContentHash
+	n.MessageID = activities.MessageID(w.st.IncidentID, n.Key, r.ContentHash)
+}
+
+// requestApproval renders a notice that needs approvals and records it as awaiting them. The
+// rendering happens before anything is recorded: if it fails, the request leaves no trace.
+func (w *incident) requestApproval(ctx workflow.Context, n *NoticeRecord, needed int) error {
+	r, err := w.render(ctx, n)
+	if err != nil {
+		return fmt.Errorf("rendering the notice for approval: %w", err)
+	}
+	n.State, n.ApprovalsNeeded = NoticeAwaitingApproval, needed
+	w.setDraft(n, r)
+	w.st.Notices = append(w.st.Notices, n)
+	w.log(workflow.Now(ctx), n.RequestedBy, "requested approval", n.Obligation,
+		fmt.Sprintf("%d approval(s) needed for content %s", needed, n.ContentHash))
+	return nil
+}
+
+// redraft re-renders every notice awaiting approval after a change of facts or decisions; if its
+// content changed, the approvals given lapse: each was bound to the content its giver read.
+func (w *incident) redraft() {
+	for _, n := range w.st.Notices {
+		if n.State != NoticeAwaitingApproval || w.drafting[n.Key] {
+			continue
+		}
+		w.drafting[n.Key] = true
+		workflow.Go(w.deliveryCtx, func(ctx workflow.Context) {
+			defer delete(w.drafting, n.Key)
+			r, err := w.render(ctx, n)
+			if err != nil || n.State != NoticeAwaitingApproval || r.ContentHash == n.ContentHash {
+				return
+			}
+			lapsed := len(n.Approvals)
+			w.setDraft(n, r)
+			n.Approvals = nil
+			w.log(workflow.Now(ctx), "engine", "approvals lapsed", n.Obligation,
+				fmt.Sprintf("content changed to %s; %d approval(s) must be given again", r.ContentHash, lapsed))
+			w.changed = true
+		})
+	}
+}
+
+func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error {
+	if w.st.Status != IncidentOpen {
+		return errClosed
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	n := w.notice(in.Obligation + "/notice")
+	switch {
+	case n == nil:
+		return fmt.Errorf("no notice of %q awaits approval: request it with `starter send` first", in.Obligation)
+	case n.State != NoticeAwaitingApproval:
+		return fmt.Errorf("the notice of %q is %s, not awaiting approval", in.Obligation, n.State)
+	case in.By == n.RequestedBy:
+		return fmt.Errorf("%s requested this notice and cannot approve it: another person must", in.By)
+	}
+	for _, a := range n.Approvals {
+		if a.By == in.By {
+			return fmt.Errorf("%s has already approved this content", in.By)
+		}
+	}
+	if len(in.ContentHash) < 12 {
+		return errors.New("content_hash is required (at least 12 characters): run `starter preview` and approve the hash of the text you read")
+	}
+	if !strings.HasPrefix(n.ContentHash, in.ContentHash) {
+		return fmt.Errorf("the notice changed since that preview (content is now %s): preview it again and approve what you read", n.ContentHash[:12])
+	}
+	return nil
+}
+
+func (w *incident) approve(ctx workflow.Context, in ApproveInput) (Status, error) {
+	now := workflow.Now(ctx)
+	n := w.notice(in.Obligation + "/notice")
+	n.Approvals = append(n.Approvals, Approval{By: in.By, At: now, ContentHash: n.ContentHash})
+	w.log(now, in.By, "approved", in.Obligation, fmt.Sprintf("content %s (%d of %d)", n.ContentHash, len(n.Approvals), n.ApprovalsNeeded))
+	if len(n.Approvals) >= n.ApprovalsNeeded {
+		n.State = NoticeQueued
+		w.log(now, "engine", "notice released", in.Obligation, "all approvals given; sending the approved content")
+	}
+	return w.after(ctx)
+}
+
+// preview answers QueryPreview.
+func (w *incident) preview(obligation string) (Preview, error) {
+	o, def := w.obligation(obligation)
+	if o == nil {
+		return Preview{}, fmt.Errorf("unknown obligation %q", obligation)
+	}
+	if def.Notice == nil {
+		return Preview{}, fmt.Errorf("obligation %q has no notice", obligation)
+	}
+	p := Preview{
+		Obligation: obligation, Template: def.Notice.Template,
+		To: w.addresses(def.Notice.To), Cc: w.addresses(def.Notice.Cc), ApprovalsNeeded: def.Notice.Approvals,
+	}
+	if n := w.notice(obligation + "/notice"); n != nil {
+		p.State, p.RequestedBy, p.Approvals = n.State, n.RequestedBy, n.Approvals
+		if n.Draft != nil {
+			p.Rendered = n.Draft
+			return p, nil
+		}
+		if n.State == NoticeSent {
+			p.Data = ptr(w.noticeData(n.RequestedAt, n))
+			return p, nil
+		}
+	}
+	// Not requested yet: the data as a request now would render it.
+	now := w.lastNow
+	probe := &NoticeRecord{Key: obligation + "/notice", Obligation: obligation, Kind: templates.KindNotice,
+		Template: def.Notice.Template, ToRoles: def.Notice.To, CcRoles: def.Notice.Cc, RequestedAt: now}
+	p.Data = ptr(w.noticeData(now, probe))
+	return p, nil
+}
+
+func ptr[T any](v T) *T { return &v }
