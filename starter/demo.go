@@ -87,18 +87,34 @@ func cmdDemo(args []string, out io.Writer) error {
 		{"Law enforcement coordinated", workflows.UpdateComplete, workflows.CompleteInput{Obligation: "law-enforcement", By: by, Note: "FBI liaison engaged"}},
 		{"New count: about 184,000 images — crosses OMB's 100,000 line", workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "184000", By: by, Note: "forensic review"}},
 		{"CIO determines a major incident: the OMB (1 h) and Congress (7 days) clocks start", workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: by}},
-		{"Coordinator approves the notice to Congress", workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: by}},
-		{"Refusing to waive without a reason (validators reject bad actions)", workflows.UpdateWaive, workflows.WaiveInput{Obligation: "public-statement", By: by}},
+		{"Coordinator requests the notice to Congress: the playbook wants two approvals of its exact text", workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: by}},
 	} {
-		_, err := doUpdate(ctx, tc, id, s.update, s.arg)
-		switch {
-		case err == nil:
-			say("  ✓ %s", s.say)
-		case s.update == workflows.UpdateWaive:
-			say("  ✗ %s\n      %v", s.say, err)
-		default:
+		if _, err := doUpdate(ctx, tc, id, s.update, s.arg); err != nil {
 			return err
 		}
+		say("  ✓ %s", s.say)
+	}
+	p, err := queryPreview(ctx, tc, id, "congress-notice")
+	if err != nil {
+		return err
+	}
+	hash := p.Rendered.ContentHash
+	say("  ✓ Previewed %q (content %s…)", p.Rendered.Subject, hash[:12])
+	for _, s := range []demoStep{
+		{"The requester cannot approve their own notice", workflows.UpdateApprove, workflows.ApproveInput{Obligation: "congress-notice", By: by, ContentHash: hash}},
+		{"A waiver needs a reason", workflows.UpdateWaive, workflows.WaiveInput{Obligation: "public-statement", By: by}},
+	} {
+		_, err := doUpdate(ctx, tc, id, s.update, s.arg)
+		if err == nil {
+			return fmt.Errorf("%s: expected a refusal", s.say)
+		}
+		say("  ✗ %s — refused:\n      %v", s.say, err)
+	}
+	for _, who := range []string{"cio", "general-counsel"} {
+		if _, err := doUpdate(ctx, tc, id, workflows.UpdateApprove, workflows.ApproveInput{Obligation: "congress-notice", By: who, ContentHash: hash}); err != nil {
+			return err
+		}
+		say("  ✓ %s approves content %s…", who, hash[:12])
 	}
 
 	st, err := waitForDeliveries(ctx, tc, id)

@@ -35,7 +35,9 @@ Coordinator commands (connect to TEMPORAL_ADDRESS, default localhost:7233):
   waive INC OBLIGATION --reason R  waive an obligation with a reason
   fact INC NAME=VALUE              record a fact             [--at TIME] [--note TEXT]
   fact INC NAME=yes --determination   record a determination (e.g. major_incident)
-  send INC OBLIGATION              approve and send an obligation's notice
+  send INC OBLIGATION              request (and, without required approvals, send) an obligation's notice
+  preview INC OBLIGATION           the notice as it will be sent: recipients, subject, content hash, text
+  approve INC OBLIGATION --hash H  approve the previewed content (the playbook says how many approvals)
   hold INC OBLIGATION --until T --requested-by WHO --authority WHAT
                                    pause an obligation's clock (law-enforcement delay); again to extend
   release INC OBLIGATION           end a hold; the clock runs again
@@ -82,6 +84,8 @@ var commands = map[string]func(args []string, out io.Writer) error{
 	"send":      cmdSend,
 	"close":     cmdClose,
 	"hold":      cmdHold,
+	"preview":   cmdPreview,
+	"approve":   cmdApprove,
 	"release":   cmdRelease,
 	"discovery": cmdDiscovery,
 	"calendar":  cmdCalendar,
@@ -322,6 +326,84 @@ func cmdSend(args []string, out io.Writer) error {
 		return err
 	}
 	return c.update(out, pos[0], workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: pos[1], By: c.by})
+}
+
+func cmdPreview(args []string, out io.Writer) error {
+	c := newCommon("preview")
+	pos, err := c.parse(args, 2)
+	if err != nil {
+		return err
+	}
+	tc, err := c.dial()
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	p, err := queryPreview(context.Background(), tc, pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	r := p.Rendered
+	source := "the exact content awaiting approval"
+	if r == nil {
+		// Not requested yet (or already sent): render it here, as the worker would.
+		set, err := engine.Templates(os.Getenv(config.EnvTemplatesDir))
+		if err != nil {
+			return err
+		}
+		rr, err := set.Render(p.Template, *p.Data)
+		if err != nil {
+			return err
+		}
+		r, source = &rr, "rendered now from the incident's current facts; not yet requested"
+		if p.State == workflows.NoticeSent {
+			source = "re-rendered; the content sent is in the incident's history"
+		}
+	}
+	if c.asJSON {
+		return printJSON(out, map[string]any{"preview": p, "rendered": r})
+	}
+	fmt.Fprintf(out, "Notice of %s (%s)\n", p.Obligation, source)
+	fmt.Fprintf(out, "To:       %s\n", strings.Join(p.To, ", "))
+	if len(p.Cc) > 0 {
+		fmt.Fprintf(out, "Cc:       %s\n", strings.Join(p.Cc, ", "))
+	}
+	fmt.Fprintf(out, "Subject:  %s\nContent:  %s\n", r.Subject, r.ContentHash)
+	if p.ApprovalsNeeded > 0 {
+		var who []string
+		for _, a := range p.Approvals {
+			who = append(who, a.By)
+		}
+		fmt.Fprintf(out, "Approvals: %d of %d needed", len(p.Approvals), p.ApprovalsNeeded)
+		if len(who) > 0 {
+			fmt.Fprintf(out, " (%s)", strings.Join(who, ", "))
+		}
+		fmt.Fprintf(out, "; requested by %s\n", p.RequestedBy)
+	}
+	fmt.Fprintf(out, "\n%s", r.Text)
+	return nil
+}
+
+func queryPreview(ctx context.Context, tc client.Client, id, obligation string) (workflows.Preview, error) {
+	var p workflows.Preview
+	if _, err := workflows.IncidentIDFromWorkflowID(id); err != nil {
+		return p, err
+	}
+	v, err := tc.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.QueryPreview, obligation)
+	if err != nil {
+		return p, fmt.Errorf("previewing %s of %s: %w", obligation, id, err)
+	}
+	return p, v.Get(&p)
+}
+
+func cmdApprove(args []string, out io.Writer) error {
+	c := newCommon("approve")
+	hash := c.fs.String("hash", "", "the content hash shown by `starter preview` (at least 12 characters)")
+	pos, err := c.parse(args, 2)
+	if err != nil {
+		return err
+	}
+	return c.update(out, pos[0], workflows.UpdateApprove, workflows.ApproveInput{Obligation: pos[1], By: c.by, ContentHash: *hash})
 }
 
 func cmdHold(args []string, out io.Writer) error {

@@ -31,6 +31,14 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	send := func(at time.Duration, id, want string) {
 		h.do(at, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: id, By: by}, want)
 	}
+	// approve has other people approve the notice awaiting approval with the hash they previewed.
+	approve := func(at time.Duration, id string, approvers ...string) {
+		for i, who := range approvers {
+			h.doLate(at+time.Duration(i)*time.Minute, workflows.UpdateApprove, func() any {
+				return workflows.ApproveInput{Obligation: id, By: who, ContentHash: h.preview(id).Rendered.ContentHash}
+			}, "")
+		}
+	}
 	fact := func(at time.Duration, name, value string, det bool) {
 		h.do(at, workflows.UpdateRecordFact, workflows.RecordFactInput{Name: name, Value: value, Determination: det, By: by}, "")
 	}
@@ -47,8 +55,11 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	complete(11*day-time.Minute, "major-incident-determination", "")
 	fact(11*day, "major_incident", "yes", true)
 	send(11*day+30*time.Minute, "omb-report", "")
+	approve(11*day+31*time.Minute, "omb-report", "ciso")
 	send(12*day, "congress-notice", "")
+	approve(12*day+time.Minute, "congress-notice", "cio", "general-counsel")
 	send(20*day, "congress-breach-report", "")
+	approve(20*day+time.Minute, "congress-breach-report", "privacy-officer", "general-counsel")
 	h.do(21*day, workflows.UpdateClose, workflows.CloseInput{By: by}, "cannot close")
 	complete(22*day, "public-statement", "")
 	complete(25*day, "dark-web-monitoring", "")
@@ -79,9 +90,10 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	// On-due notices go out the moment the clock starts.
 	require.Equal(t, utc(t0), times["triage/notice"])
 	require.Equal(t, utc(t0.Add(10*day)), times["major-incident-determination/notice"])
-	// Coordinator-approved notices go out when approved.
+	// Coordinator-approved notices go out when approved; those the playbook marks for approval,
+	// when the last approval comes (the notice to Congress needs two).
 	require.Equal(t, utc(t0.Add(30*time.Minute)), times["cisa-report/notice"])
-	require.Equal(t, utc(t0.Add(12*day)), times["congress-notice/notice"])
+	require.Equal(t, utc(t0.Add(12*day+2*time.Minute)), times["congress-notice/notice"])
 
 	// At 25 h, law-enforcement was overdue since exactly its deadline.
 	mid := h.snaps[25*hour]
@@ -113,7 +125,7 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	require.Zero(t, congress.Late)
 	omb := obligation(final, "omb-report")
 	require.True(t, omb.Deadline.Equal(t0.Add(11*day+hour)))
-	require.True(t, omb.CompletedAt.Equal(t0.Add(11*day+30*time.Minute)), "completed by its notice's delivery")
+	require.True(t, omb.CompletedAt.Equal(t0.Add(11*day+31*time.Minute)), "completed by its notice's delivery, after its approval")
 	after := obligation(final, "after-action")
 	require.True(t, after.Deadline.Equal(time.Date(2019, 7, 2, 1, 0, 0, 0, ny)), "30 days after equipment removal at 40 h: got %s", after.Deadline.In(ny))
 	require.Equal(t, daysAfterFrom(t0.Add(40*hour), 15), h.sentMatching("after-action/reminder/"), "half-way reminder only: it was done before the later rungs")
