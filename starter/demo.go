@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/breachflow/breachflow/examples"
+	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/incidentfile"
@@ -50,6 +51,10 @@ func cmdDemo(args []string, out io.Writer) error {
 
 	cfg := config.Config{DataDir: *data, OutboxDir: filepath.Join(*data, "outbox"), From: "incident-desk@agency.example"}
 	cfg.Temporal.Address, cfg.Temporal.Namespace = srv.HostPort(), srv.Namespace()
+	// With BREACHFLOW_CODEC_KEYS set, the demo's history is encrypted at rest too.
+	if cfg.Temporal.Keys, err = codec.FromEnv(); err != nil {
+		return err
+	}
 	tc, err := engine.Dial(cfg.Temporal, engine.Logger(slog.LevelError))
 	if err != nil {
 		return err

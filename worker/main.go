@@ -1,7 +1,9 @@
 // Command worker runs the incident workflows and their activities.
 //
-//	worker          connect to the Temporal cluster named by TEMPORAL_ADDRESS (see README.md)
-//	worker --dev    start an embedded Temporal server (SQLite in the data folder) and the worker
+//	worker               connect to the Temporal cluster named by TEMPORAL_ADDRESS (see README.md)
+//	worker --dev         start an embedded Temporal server (SQLite in the data folder) and the worker
+//	worker codec-server  serve the payload codec to the Temporal UI and CLI (decrypts for authorized users)
+//	worker keygen        print a new encryption key for BREACHFLOW_CODEC_KEYS
 package main
 
 import (
@@ -10,13 +12,17 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/worker"
 
+	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/workflows"
@@ -30,6 +36,20 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "codec-server":
+			return runCodecServer(args[1:])
+		case "keygen":
+			id, key, err := codec.GenerateKey()
+			if err != nil {
+				return err
+			}
+			fmt.Printf("%s=%s:%s\n", codec.EnvKeys, id, key)
+			fmt.Fprintln(os.Stderr, "keep it secret; to rotate, put the new key first and keep the old ones after it")
+			return nil
+		}
+	}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	dev := fs.Bool("dev", false, "start an embedded Temporal server (SQLite in DATA/temporal) in this process")
 	port := fs.Int("port", 7233, "with --dev: the embedded frontend's port on 127.0.0.1")
@@ -98,6 +118,9 @@ func run(args []string) error {
 		return fmt.Errorf("starting worker: %w", err)
 	}
 	defer w.Stop()
+	if cfg.Temporal.Keys != nil {
+		fmt.Printf("payloads encrypted with key %s before they reach Temporal\n", cfg.Temporal.Keys.ActiveID())
+	}
 	dest := "outbox " + cfg.OutboxDir
 	if cfg.SMTP != nil {
 		dest = fmt.Sprintf("SMTP %s (%s)", cfg.SMTP.Host, cfg.SMTP.Security)
@@ -109,4 +132,52 @@ func run(args []string) error {
 		return nil
 	}
 	return ctx.Err()
+}
+
+// runCodecServer serves /encode and /decode for the Temporal UI ("Codec Server" setting) and the
+// temporal CLI (--codec-endpoint), so authorized people can read encrypted histories.
+func runCodecServer(args []string) error {
+	fs := flag.NewFlagSet("worker codec-server", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:8081", "address to listen on")
+	origin := fs.String("origin", "http://localhost:8080", "the Temporal UI's origin, allowed by CORS")
+	tokenFile := fs.String("token-file", "", "file holding the bearer token clients must send (required unless --insecure-no-auth)")
+	noAuth := fs.Bool("insecure-no-auth", false, "serve without authentication (only on a loopback address)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	keys, err := codec.FromEnv()
+	if err != nil {
+		return err
+	}
+	if keys == nil {
+		return fmt.Errorf("no keys: set %s or %s", codec.EnvKeys, codec.EnvKeyFile)
+	}
+	token := ""
+	switch {
+	case *tokenFile != "":
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			return err
+		}
+		token = strings.TrimSpace(string(b))
+	case !*noAuth:
+		return errors.New("--token-file is required: anyone who can reach the codec server can read incident data")
+	default:
+		host, _, _ := net.SplitHostPort(*listen)
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("--insecure-no-auth is only allowed on a loopback address, not %s", *listen)
+		}
+	}
+	srv := &http.Server{Addr: *listen, Handler: codec.Handler(keys, token, *origin), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("codec server on http://%s (keys %s; CORS origin %s)\n", *listen, strings.Join(keys.KeyIDs(), ", "), *origin)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/internal/codec"
 )
 
 // Environment variables.
@@ -63,6 +64,8 @@ const (
 
 // Temporal is how to reach a Temporal cluster.
 type Temporal struct {
+	// Keys, when set, encrypt every payload before it reaches Temporal (see internal/codec).
+	Keys *codec.Keyring
 	Address    string
 	Namespace  string
 	APIKey     string
@@ -108,6 +111,9 @@ func FromEnv() (Config, error) {
 		return c, fmt.Errorf("%s and %s must be set together (client certificate and its key)", EnvTemporalTLSCert, EnvTemporalTLSKey)
 	}
 	c.Temporal.TLS = c.Temporal.TLS || c.Temporal.ClientCert != "" || c.Temporal.APIKey != "" || c.Temporal.ServerCA != ""
+	if c.Temporal.Keys, err = codec.FromEnv(); err != nil {
+		return c, err
+	}
 	c.OutboxDir = getenv(EnvOutbox, filepath.Join(c.DataDir, "outbox"))
 
 	host := os.Getenv(EnvSMTPHost)

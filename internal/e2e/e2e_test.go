@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/devserver"
 	"github.com/breachflow/breachflow/internal/engine"
@@ -38,9 +39,15 @@ type stack struct {
 
 func startStack(t *testing.T, dataDir string, transport activities.Transport) *stack {
 	t.Helper()
+	return startStackWith(t, dataDir, transport, nil)
+}
+
+// startStackWith is startStack with payload encryption when keys is not nil.
+func startStackWith(t *testing.T, dataDir string, transport activities.Transport, keys *codec.Keyring) *stack {
+	t.Helper()
 	srv, err := engine.StartEmbedded(dataDir, 0)
 	require.NoError(t, err)
-	c, err := engine.Dial(config.Temporal{Address: srv.HostPort(), Namespace: srv.Namespace()}, engine.Logger(slog.LevelError))
+	c, err := engine.Dial(config.Temporal{Address: srv.HostPort(), Namespace: srv.Namespace(), Keys: keys}, engine.Logger(slog.LevelError))
 	require.NoError(t, err)
 	set, err := engine.Templates("")
 	require.NoError(t, err)

@@ -18,9 +18,11 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/devserver"
 	"github.com/breachflow/breachflow/playbook"
@@ -44,6 +46,14 @@ func Logger(level slog.Level) sdklog.Logger {
 // Dial connects to the configured Temporal cluster.
 func Dial(cfg config.Temporal, logger sdklog.Logger) (client.Client, error) {
 	opts := client.Options{HostPort: cfg.Address, Namespace: cfg.Namespace, Logger: logger}
+	if cfg.Keys != nil {
+		// Payloads and failure messages are encrypted before they leave the process.
+		dc := codec.DataConverter(cfg.Keys)
+		opts.DataConverter = dc
+		opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+			DataConverter: dc, EncodeCommonAttributes: true,
+		})
+	}
 	if cfg.TLS {
 		tc := &tls.Config{ServerName: cfg.ServerName, MinVersion: tls.VersionTLS12}
 		if cfg.ClientCert != "" {
