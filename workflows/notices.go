@@ -57,7 +57,7 @@ func (w *incident) startDelivery(n *NoticeRecord) {
 // after an unnoticed success a no-op.
 func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
 	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
+		StartToCloseTimeout: time.Minute, // the SMTP conversation is bounded by 30 s by default
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    5 * time.Second,
 			BackoffCoefficient: 2,

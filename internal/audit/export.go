@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -274,16 +273,7 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// eventTypeName turns EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED into WorkflowExecutionCompleted.
+// eventTypeName names an event type as Temporal's tools do, e.g. WorkflowExecutionCompleted.
 func eventTypeName(t enumspb.EventType) string {
-	s := strings.TrimPrefix(t.String(), "EVENT_TYPE_")
-	var b strings.Builder
-	for _, w := range strings.Split(s, "_") {
-		if w == "" {
-			continue
-		}
-		b.WriteString(w[:1])
-		b.WriteString(strings.ToLower(w[1:]))
-	}
-	return b.String()
+	return t.String()
 }

@@ -16,6 +16,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 )
 
 // ManifestFile is the name of the manifest in an export folder.
@@ -94,7 +96,7 @@ func (b Build) String() string {
 
 // CurrentBuild describes the running binary from its embedded build information.
 func CurrentBuild() Build {
-	b := Build{Version: "devel"}
+	b := Build{Version: "devel", TemporalSDK: "v" + temporal.SDKVersion}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return b

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -35,8 +36,9 @@ func replay(h *historypb.History, workflowID, runID string, opts *Options) (res 
 	}()
 	capture := &capturedQueries{handlers: map[string]any{}}
 	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-		DataConverter: opts.dataConverter(),
-		Interceptors:  []interceptor.WorkerInterceptor{&captureInterceptor{c: capture}},
+		DataConverter:    opts.dataConverter(),
+		FailureConverter: opts.failureConverter(),
+		Interceptors:     []interceptor.WorkerInterceptor{&captureInterceptor{c: capture}},
 	})
 	if err != nil {
 		return replayed{err: err}
@@ -157,4 +159,11 @@ func (o *Options) dataConverter() converter.DataConverter {
 		return o.DataConverter
 	}
 	return converter.GetDefaultDataConverter()
+}
+
+func (o *Options) failureConverter() converter.FailureConverter {
+	if o.FailureConverter != nil {
+		return o.FailureConverter
+	}
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: o.dataConverter()})
 }

@@ -3,14 +3,17 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/breachflow/breachflow/activities"
 	"github.com/breachflow/breachflow/workflows"
@@ -119,7 +122,10 @@ type matcher struct {
 	exact      *string
 	// record: the line's detail adds to the event and is kept as the entry's Record.
 	record bool
-	used   bool
+	// adopt: the entry takes the line's action, which says what the act turned out to be (a
+	// notice sent at once or put up for approval; a hold or its extension).
+	adopt bool
+	used  bool
 }
 
 func newBuilder(dc converter.DataConverter) *builder {
@@ -131,6 +137,21 @@ func (b *builder) decode(p *commonpb.Payloads, v any) error {
 		return fmt.Errorf("no payload")
 	}
 	return b.dc.FromPayloads(p, v)
+}
+
+// failure is a failure's message and those of its causes, decoded where the failure converter
+// encoded them (with encryption on, messages are payloads too).
+func (b *builder) failure(f *failurepb.Failure) string {
+	var msgs []string
+	for depth := 0; f != nil && depth < 5; depth++ {
+		c := proto.Clone(f).(*failurepb.Failure)
+		converter.DecodeCommonFailureAttributes(b.dc, c)
+		if m := c.GetMessage(); m != "" && !slices.Contains(msgs, m) {
+			msgs = append(msgs, m)
+		}
+		f = f.GetCause()
+	}
+	return strings.Join(msgs, ": ")
 }
 
 func (b *builder) add(e *Entry) *Entry {
@@ -181,10 +202,10 @@ func (b *builder) addRun(run int, h *historypb.History, last bool) {
 			b.activityCompleted(base, b.scheduled[a.GetScheduledEventId()], a.GetResult())
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_FAILED:
 			a := ev.GetActivityTaskFailedEventAttributes()
-			b.activityFailed(base, b.scheduled[a.GetScheduledEventId()], a.GetFailure().GetMessage())
+			b.activityFailed(base, b.scheduled[a.GetScheduledEventId()], b.failure(a.GetFailure()))
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
 			a := ev.GetActivityTaskTimedOutEventAttributes()
-			msg := a.GetFailure().GetMessage()
+			msg := b.failure(a.GetFailure())
 			if msg == "" {
 				msg = "timed out"
 			}
@@ -201,14 +222,14 @@ func (b *builder) addRun(run int, h *historypb.History, last bool) {
 			a := ev.GetWorkflowTaskFailedEventAttributes()
 			e := base
 			e.Actor, e.Action = actorEngine, "workflow task failed"
-			e.Details = strings.TrimSpace(strings.TrimPrefix(a.GetCause().String(), "WORKFLOW_TASK_FAILED_CAUSE_") + ": " + firstLine(a.GetFailure().GetMessage()))
+			e.Details = joinNonEmpty(": ", a.GetCause().String(), firstLine(b.failure(a.GetFailure())))
 			b.add(&e)
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
 			b.completed(base, ev.GetWorkflowExecutionCompletedEventAttributes(), last)
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
 			e := base
 			e.Actor, e.Action = actorEngine, "workflow failed"
-			e.Details = firstLine(ev.GetWorkflowExecutionFailedEventAttributes().GetFailure().GetMessage())
+			e.Details = firstLine(b.failure(ev.GetWorkflowExecutionFailedEventAttributes().GetFailure()))
 			b.add(&e)
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
 			e := base
@@ -232,7 +253,7 @@ func (b *builder) addRun(run int, h *historypb.History, last bool) {
 			a := ev.GetWorkflowExecutionContinuedAsNewEventAttributes()
 			e := base
 			e.Actor, e.Action, e.Details = actorEngine, "continued as new", "the incident goes on in run "+a.GetNewExecutionRunId()
-			b.add(&e)
+			b.expect(b.add(&e), actorEngine, []string{"continued as new"}, "", "", true)
 		}
 	}
 	// Deliveries still under way when the history ends.
@@ -289,7 +310,7 @@ func (b *builder) started(base Entry, a *historypb.WorkflowExecutionStartedEvent
 	var facts []string
 	for _, f := range in.Facts {
 		s := f.Name + "=" + f.Value
-		if !f.At.IsZero() {
+		if !f.At.IsZero() && !f.At.Equal(in.DiscoveredAt) {
 			s += " (as of " + stamp(f.At) + ")"
 		}
 		facts = append(facts, s)
@@ -320,7 +341,7 @@ func (b *builder) updateAccepted(base Entry, a *historypb.WorkflowExecutionUpdat
 	var details []string
 	var logActions []string
 	prefix := ""
-	record := true
+	record, adopt := true, false
 	fail := func(err error) {
 		e.Actor = orUnknown(e.Identity)
 		details = append(details, "input not readable: "+err.Error())
@@ -375,8 +396,19 @@ func (b *builder) updateAccepted(base Entry, a *historypb.WorkflowExecutionUpdat
 			fail(err)
 			break
 		}
+		// Without required approvals the request is the approval and the notice goes out; with
+		// them, the record says "requested approval" and the entry takes that name.
 		e.Actor, e.Obligation, e.Input, e.Action = in.By, in.Obligation, in, "approved notice"
-		logActions = []string{"approved notice"}
+		logActions, adopt = []string{"approved notice", "requested approval"}, true
+	case workflows.UpdateApprove:
+		var in workflows.ApproveInput
+		if err := b.decode(args, &in); err != nil {
+			fail(err)
+			break
+		}
+		e.Actor, e.Obligation, e.Input, e.Action = in.By, in.Obligation, in, "approved"
+		details = append(details, "content "+in.ContentHash)
+		logActions = []string{"approved"}
 	case workflows.UpdateClose:
 		var in workflows.CloseInput
 		if err := b.decode(args, &in); err != nil {
@@ -399,7 +431,7 @@ func (b *builder) updateAccepted(base Entry, a *historypb.WorkflowExecutionUpdat
 		if in.Note != "" {
 			details = append(details, "note: "+in.Note)
 		}
-		logActions = []string{"hold", "hold re-confirmed"}
+		logActions, adopt = []string{"hold", "hold re-confirmed"}, true
 	case workflows.UpdateRelease:
 		var in workflows.ReleaseInput
 		if err := b.decode(args, &in); err != nil {
@@ -443,7 +475,7 @@ func (b *builder) updateAccepted(base Entry, a *historypb.WorkflowExecutionUpdat
 	}
 	b.updates[id] = ent
 	if len(logActions) > 0 {
-		b.expect(ent, e.Actor, logActions, e.Obligation, prefix, record)
+		b.expect(ent, e.Actor, logActions, e.Obligation, prefix, record).adopt = adopt
 	}
 }
 
@@ -452,7 +484,7 @@ func (b *builder) updateCompleted(a *historypb.WorkflowExecutionUpdateCompletedE
 	if f := a.GetOutcome().GetFailure(); f != nil {
 		if ent != nil {
 			ent.Action += " (failed)"
-			ent.Details = joinNonEmpty("; ", ent.Details, "the handler failed: "+firstLine(f.GetMessage()))
+			ent.Details = joinNonEmpty("; ", ent.Details, "the handler failed: "+firstLine(b.failure(f)))
 		}
 		return
 	}
@@ -579,6 +611,9 @@ func (b *builder) mergeRecord(log []workflows.LogEntry) {
 			if e.rank >= eventOnlyRank {
 				e.rank = i
 				e.At = l.At.UTC()
+			}
+			if m.adopt {
+				e.Action = l.Action
 			}
 			if m.record && l.Detail != "" && !strings.Contains(e.Details, l.Detail) && !strings.Contains(e.Record, l.Detail) {
 				e.Record = joinNonEmpty("; ", e.Record, l.Detail)

@@ -1,0 +1,204 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/internal/audit"
+	"github.com/breachflow/breachflow/workflows"
+)
+
+func findEntry(tl []audit.Entry, actor, action, obligation string) *audit.Entry {
+	for i := range tl {
+		if tl[i].Actor == actor && tl[i].Action == action && (obligation == "" || tl[i].Obligation == obligation) {
+			return &tl[i]
+		}
+	}
+	return nil
+}
+
+// TestExportAuditRoundTrip: an incident runs on the embedded server with a few coordinator
+// actions and is closed; Export writes its history and manifest; Audit of the export folder
+// checks the hashes, replays the history against today's code, and gives a timeline with the
+// actions, the notices with their Message-IDs and content hashes, and the obligations with their
+// deadlines. A changed byte in the export fails the audit.
+func TestExportAuditRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := startStack(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")})
+	ctx := context.Background()
+	id, _ := startCBP(t, s.client)
+	steps := []struct {
+		name string
+		arg  any
+	}{
+		{workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"}},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "coordinator", Note: "scoped"}},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "184000", By: "analyst", Note: "OIG-20-71"}},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: "cio"}},
+		{workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: "cio"}},
+		{workflows.UpdateWaive, workflows.WaiveInput{Obligation: "public-statement", By: "coordinator", Reason: "covered by the department's statement"}},
+	}
+	for _, st := range steps {
+		_, err := update(t, s.client, id, st.name, st.arg)
+		require.NoError(t, err, st.name)
+	}
+	// The notice to Congress needs two approvals of its exact content, by others than the CIO.
+	var hash string
+	for _, n := range status(t, s.client, id).Notices {
+		if n.Key == "congress-notice/notice" {
+			require.Equal(t, workflows.NoticeAwaitingApproval, n.State)
+			hash = n.ContentHash
+		}
+	}
+	require.NotEmpty(t, hash)
+	for _, by := range []string{"general-counsel", "ciso"} {
+		_, err := update(t, s.client, id, workflows.UpdateApprove, workflows.ApproveInput{Obligation: "congress-notice", By: by, ContentHash: hash[:12]})
+		require.NoError(t, err, by)
+	}
+	var open workflows.Status
+	require.Eventually(t, func() bool {
+		open = status(t, s.client, id)
+		for _, n := range open.Notices {
+			if n.State != workflows.NoticeSent {
+				return false
+			}
+		}
+		return len(open.Notices) >= 8
+	}, 30*time.Second, 100*time.Millisecond)
+
+	// A live audit of the open incident reads its status and record by query.
+	rep, err := audit.Audit(ctx, audit.Source{IncidentID: id, Client: s.client}, audit.Options{})
+	require.NoError(t, err)
+	require.Equal(t, workflows.IncidentOpen, rep.Incidents[0].Status)
+	require.Equal(t, audit.FromQuery, rep.Incidents[0].StatusFrom)
+	require.Equal(t, audit.ReplayOK, rep.Incidents[0].Runs[0].Replay)
+
+	_, err = update(t, s.client, id, workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "round trip over"})
+	require.NoError(t, err)
+	var res workflows.IncidentResult
+	require.NoError(t, s.client.GetWorkflow(ctx, id, "").Get(ctx, &res))
+
+	// Export.
+	out := t.TempDir()
+	m, err := audit.Export(ctx, s.client, id, out)
+	require.NoError(t, err)
+	folder := filepath.Join(out, id)
+	require.Equal(t, id, m.IncidentID)
+	require.Equal(t, "us-federal-breach", m.PlaybookName)
+	require.NotEmpty(t, m.PlaybookVersion)
+	require.Len(t, m.Runs, 1)
+	require.Equal(t, "WorkflowExecutionCompleted", m.Runs[0].LastEvent)
+	require.Equal(t, m.Runs[0].Events, m.TotalEvents)
+	require.False(t, m.ExportedAt.Before(m.LastEventTime))
+	raw, err := os.ReadFile(filepath.Join(folder, m.Runs[0].File))
+	require.NoError(t, err)
+	h, err := client.HistoryFromJSON(bytes.NewReader(raw), client.HistoryJSONOptions{})
+	require.NoError(t, err, "the SDK reads the exported file")
+	require.Len(t, h.Events, m.Runs[0].Events)
+
+	// Audit the export folder.
+	rep, err = audit.Audit(ctx, audit.Source{Path: folder}, audit.Options{})
+	require.NoError(t, err)
+	require.Len(t, rep.Incidents, 1)
+	ir := rep.Incidents[0]
+	require.True(t, ir.OK(), ir.Problems)
+	require.Equal(t, audit.HashOK, ir.Runs[0].Hash)
+	require.Equal(t, audit.ReplayOK, ir.Runs[0].Replay)
+	require.Equal(t, audit.FromResult, ir.StatusFrom, "the result carries the final status and the record")
+	require.Equal(t, workflows.IncidentClosed, ir.Status)
+	require.True(t, ir.Forced)
+	require.Equal(t, "coordinator", ir.ClosedBy)
+
+	tl := ir.Timeline
+	require.NotNil(t, findEntry(tl, "coordinator", "opened", ""))
+	require.NotNil(t, findEntry(tl, "coordinator", "approved notice", "cisa-report"))
+	triage := findEntry(tl, "coordinator", "completed", "triage")
+	require.NotNil(t, triage)
+	require.Contains(t, triage.Details, "scoped")
+	fact := findEntry(tl, "analyst", "fact recorded", "")
+	require.NotNil(t, fact)
+	require.Contains(t, fact.Details, "affected_count = 184000")
+	require.Contains(t, fact.Details, "OIG-20-71")
+	require.NotNil(t, findEntry(tl, "cio", "determination recorded", ""))
+	require.NotNil(t, findEntry(tl, "cio", "requested approval", "congress-notice"), "the request, named by the workflow's record")
+	for _, by := range []string{"general-counsel", "ciso"} {
+		a := findEntry(tl, by, "approved", "congress-notice")
+		require.NotNil(t, a, by)
+		require.Contains(t, a.Details, hash[:12])
+	}
+	require.NotNil(t, findEntry(tl, "engine", "notice released", "congress-notice"))
+	waive := findEntry(tl, "coordinator", "waived", "public-statement")
+	require.NotNil(t, waive)
+	require.Contains(t, waive.Details, "covered by the department's statement")
+	closed := findEntry(tl, "coordinator", "closed", "")
+	require.NotNil(t, closed)
+	require.Contains(t, closed.Details, "round trip over")
+	require.NotNil(t, findEntry(tl, "engine", "clock started", "congress-notice"), "the engine's acts, from the workflow's record")
+	require.NotNil(t, findEntry(tl, "engine", "completed", "cisa-report"))
+
+	// Every notice in the incident's status is in the timeline with its Message-ID and hash.
+	for _, n := range open.Notices {
+		var found bool
+		for _, e := range tl {
+			if e.Notice != nil && e.Action == n.Kind+" sent" && e.Notice.Key == n.Key {
+				require.Equal(t, n.MessageID, e.Notice.MessageID, n.Key)
+				require.Equal(t, n.ContentHash, e.Notice.ContentHash, n.Key)
+				require.Equal(t, n.Receipt, e.Notice.Receipt, n.Key)
+				found = true
+			}
+		}
+		require.True(t, found, "notice %s in the timeline", n.Key)
+	}
+
+	obl := map[string]audit.ObligationAudit{}
+	for _, o := range ir.Obligations {
+		obl[o.ID] = o
+	}
+	for _, ob := range []string{"cisa-report", "triage", "congress-notice"} {
+		require.False(t, obl[ob].Deadline.IsZero(), ob)
+		require.Equal(t, audit.OutcomeMet, obl[ob].Outcome, ob)
+		require.Positive(t, obl[ob].Margin, ob)
+	}
+	require.Equal(t, "coordinator", obl["triage"].DoneBy)
+	require.Equal(t, "engine", obl["cisa-report"].DoneBy, "delivering the notice completed it")
+	require.False(t, obl["omb-report"].Deadline.IsZero(), "the determination started the OMB clock")
+	require.Equal(t, audit.OutcomeUnfinished, obl["omb-report"].Outcome)
+	require.Equal(t, audit.OutcomeWaived, obl["public-statement"].Outcome)
+	require.Equal(t, "covered by the department's statement", obl["public-statement"].WaiveReason)
+	require.Equal(t, 3, rep.Summary.ObligationsMet)
+
+	var md bytes.Buffer
+	require.NoError(t, audit.WriteMarkdown(&md, rep))
+	var dbg bytes.Buffer
+	audit.WriteTable(&dbg, rep)
+	os.WriteFile("/tmp/scratch/table.txt", dbg.Bytes(), 0o644)
+	os.WriteFile("/tmp/scratch/report.md", md.Bytes(), 0o644)
+	require.Contains(t, md.String(), "| cio | determination recorded |")
+
+	// A live audit of the closed incident agrees.
+	live, err := audit.Audit(ctx, audit.Source{IncidentID: id, Client: s.client}, audit.Options{})
+	require.NoError(t, err)
+	require.Equal(t, audit.FromResult, live.Incidents[0].StatusFrom)
+	require.Len(t, live.Incidents[0].Timeline, len(tl))
+
+	// Tamper with the export: one byte.
+	raw[len(raw)/2] ^= 0x01
+	require.NoError(t, os.WriteFile(filepath.Join(folder, m.Runs[0].File), raw, 0o600))
+	rep, err = audit.Audit(ctx, audit.Source{Path: folder}, audit.Options{})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "SHA-256 mismatch")
+	require.Contains(t, err.Error(), m.Runs[0].File)
+	require.Contains(t, err.Error(), m.Runs[0].SHA256)
+	require.Contains(t, err.Error(), "tampered with or corrupted")
+	require.Equal(t, 1, rep.Summary.HashMismatches)
+	require.True(t, strings.Contains(rep.Incidents[0].Problems[0], "SHA-256 mismatch"))
+}

@@ -1,0 +1,443 @@
+package simulate_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/breachflow/breachflow/internal/simulate"
+)
+
+// ny is the playbook's zone; every expected time below is written in it.
+var ny = func() *time.Location {
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+func at(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, ny) }
+
+const (
+	hour = time.Hour
+	day  = 24 * time.Hour
+)
+
+// TestCBP2019 simulates scenarios/cbp-2019.yaml and checks every obligation against expectations
+// derived by hand from templates/playbooks/us-federal-breach.yaml and the scenario's dates.
+//
+// Dates: discovery Friday 31 May 2019 09:00 EDT (UTC-4); the statement of Monday 10 June 2019 at
+// 18:00 EDT, which also bounds the "by 10 June" items (known_by); OIG-20-71 on Monday 21 September
+// 2020 at 12:00 EDT; the end on Saturday 31 October 2020 00:00 EDT (still daylight time: DST ended
+// on 1 November 2020). Every time involved is EDT, so no daylight-saving shift enters the sums.
+//
+//   - triage: discovery + 24 h = Sat 1 Jun 2019 09:00. No event → overdue → missed. Past due at the
+//     end: 1 Jun 2019 09:00 → 1 Jun 2020 09:00 is 366 days (29 Feb 2020), → 31 Oct 2020 09:00 is
+//     30+31+31+30+30 = 152 more, 518 days; the end is 9 hours earlier: 517 days 15 hours.
+//   - cisa-report: discovery + 1 h = 31 May 10:00. Done at an unknown date, no known_by (GAO only
+//     says "on time") → undecided without bound.
+//   - risk-assessment: applies (pii_involved true), no fixed deadline, never done → not done.
+//   - major-incident-determination: anchor fact:affected_count; its clock starts at the first
+//     non-zero value, the incident file's initial 99999 at discovery → anchor 31 May 09:00. Not
+//     applicable (99,999 < 100,000) until the 184,000 of 21 Sep 2020 12:00 → applies from then;
+//     completed then; no fixed deadline → met.
+//   - omb-report: determination 21 Sep 2020 12:00 + 1 h = 13:00; never done → missed; past due at
+//     the end: 21 Sep 13:00 → 21 Oct 13:00 is 30 days, → 31 Oct 00:00 is 9 days 11 hours more:
+//     39 days 11 hours.
+//   - congress-notice: determination + 7 calendar days = Mon 28 Sep 2020 12:00; never done →
+//     missed; 28 Sep 12:00 → 28 Oct 12:00 is 30 days, + 2 days 12 hours: 32 days 12 hours.
+//   - congress-breach-report: discovery + 30 calendar days = Sun 30 Jun 2019 09:00. Congress was
+//     alerted by 10 Jun 18:00 (known_by) ≤ deadline → met, done by 10 Jun 18:00.
+//   - law-enforcement: discovery + 24 h = 1 Jun 09:00; done by 10 Jun 18:00 > deadline →
+//     undecided. (public-statement depends on it: the simulation records it at its bound.)
+//   - opr-referral: 3 business days from Friday 31 May: the anchor's own day never counts; Sat 1
+//     and Sun 2 June are skipped; Mon 3, Tue 4, Wed 5 → end of Wednesday 5 June = Thu 6 Jun 2019
+//     00:00. Done by 10 Jun 18:00 > deadline → undecided (not met, not missed).
+//   - equipment-removal: discovery + 48 h = Sun 2 Jun 09:00; done by 10 Jun 18:00 → undecided.
+//   - subcontractor-monitoring (vendor_involved true) and dark-web-monitoring: no fixed deadline,
+//     done by 10 Jun 18:00 → met.
+//   - public-statement: no fixed deadline; done 10 Jun 2019 18:00 → met.
+//   - individual-notice: anchor determination:individual_notice_required, never recorded (GAO: the
+//     decision not to notify was not documented) → pending, not done.
+//   - after-action: anchor obligation:equipment-removal, done at an unknown date by 10 Jun 18:00,
+//     so the deadline (30 calendar days) was 10 Jul 2019 18:00 at the latest; never done → missed
+//     by at least: 10 Jul 2019 18:00 → 10 Jul 2020 18:00 is 366 days, → 10 Oct 2020 is 31+31+30 =
+//     92, → 31 Oct 18:00 is 21: 479 days; the end is 18 hours earlier: 478 days 6 hours.
+func TestCBP2019(t *testing.T) {
+	s, err := simulate.Load("../../scenarios/cbp-2019.yaml")
+	require.NoError(t, err)
+	outbox := t.TempDir()
+	rep, err := simulate.Run(context.Background(), s, simulate.Options{OutboxDir: outbox})
+	require.NoError(t, err)
+
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text))
+	t.Log("\n" + text.String())
+
+	discovery := at(2019, 5, 31, 9, 0)
+	statement := at(2019, 6, 10, 18, 0)
+	oig := at(2020, 9, 21, 12, 0)
+	type want struct {
+		id       string
+		outcome  string
+		anchor   time.Time
+		deadline time.Time
+		doneAt   time.Time
+		doneBy   time.Time
+		late     time.Duration
+		label    string
+	}
+	for _, w := range []want{
+		{id: "triage", outcome: simulate.OutcomeMissed, anchor: discovery, deadline: at(2019, 6, 1, 9, 0), late: 517*day + 15*hour, label: "missed (not done)"},
+		{id: "cisa-report", outcome: simulate.OutcomeUndecided, anchor: discovery, deadline: at(2019, 5, 31, 10, 0)},
+		{id: "risk-assessment", outcome: simulate.OutcomeNotDone, anchor: discovery},
+		{id: "major-incident-determination", outcome: simulate.OutcomeMet, anchor: discovery, doneAt: oig},
+		{id: "omb-report", outcome: simulate.OutcomeMissed, anchor: oig, deadline: at(2020, 9, 21, 13, 0), late: 39*day + 11*hour},
+		{id: "congress-notice", outcome: simulate.OutcomeMissed, anchor: oig, deadline: at(2020, 9, 28, 12, 0), late: 32*day + 12*hour},
+		{id: "congress-breach-report", outcome: simulate.OutcomeMet, anchor: discovery, deadline: at(2019, 6, 30, 9, 0), doneBy: statement},
+		{id: "law-enforcement", outcome: simulate.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 1, 9, 0), doneBy: statement},
+		{id: "opr-referral", outcome: simulate.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 6, 0, 0), doneBy: statement},
+		{id: "equipment-removal", outcome: simulate.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 2, 9, 0), doneBy: statement},
+		{id: "subcontractor-monitoring", outcome: simulate.OutcomeMet, anchor: discovery, doneBy: statement},
+		{id: "dark-web-monitoring", outcome: simulate.OutcomeMet, anchor: discovery, doneBy: statement},
+		{id: "public-statement", outcome: simulate.OutcomeMet, anchor: discovery, doneAt: statement},
+		{id: "individual-notice", outcome: simulate.OutcomePending},
+		{id: "after-action", outcome: simulate.OutcomeMissed, late: 478*day + 6*hour, label: "missed by at least 478 days 6 hours"},
+	} {
+		o := rep.Obligation(w.id)
+		require.NotNil(t, o, w.id)
+		require.Equal(t, w.outcome, o.Outcome, "%s: %s", w.id, o.Detail)
+		require.True(t, o.AnchorAt.Equal(w.anchor), "%s anchor: got %s, want %s", w.id, o.AnchorAt, w.anchor)
+		require.True(t, o.Deadline.Equal(w.deadline), "%s deadline: got %s, want %s", w.id, o.Deadline, w.deadline)
+		require.True(t, o.DoneAt.Equal(w.doneAt), "%s done at: got %s, want %s", w.id, o.DoneAt, w.doneAt)
+		require.True(t, o.DoneBy.Equal(w.doneBy), "%s done by: got %s, want %s", w.id, o.DoneBy, w.doneBy)
+		require.Equal(t, w.late, o.Late, "%s late", w.id)
+		if w.label != "" {
+			require.Equal(t, w.label, o.Label, w.id)
+		}
+		if !w.doneBy.IsZero() {
+			require.True(t, o.DoneDateUnknown, "%s: its date is not public", w.id)
+			require.Zero(t, o.DoneAt, "%s: no invented completion time", w.id)
+		}
+	}
+	require.Len(t, rep.Obligations, 15)
+	require.Equal(t, map[string]int{
+		simulate.OutcomeMet: 5, simulate.OutcomeMissed: 4, simulate.OutcomeUndecided: 4,
+		simulate.OutcomePending: 1, simulate.OutcomeNotDone: 1,
+	}, rep.Counts)
+
+	// The wording the brief asks for.
+	require.Equal(t, "met if done before 2019-06-06 00:00 EDT; the sources only say by 2019-06-10 18:00 EDT (source [2]: CBP statement, 10 June 2019)",
+		rep.Obligation("opr-referral").Detail)
+	require.Contains(t, rep.Obligation("congress-breach-report").Detail, "done by 2019-06-10 18:00 EDT (source [6]")
+	require.Contains(t, rep.Obligation("congress-breach-report").Detail, "wants risk-assessment done first", "the missing risk assessment is called out")
+	require.Contains(t, rep.Obligation("cisa-report").Detail, "the sources give no date")
+	require.Contains(t, rep.Obligation("law-enforcement").Detail, "recorded in the simulation at that bound because complete public-statement (event [9])")
+	require.Contains(t, rep.Obligation("individual-notice").Detail, "never happened")
+	require.NotEmpty(t, rep.Obligation("individual-notice").Notes, "the GAO note is attached")
+	require.NotEmpty(t, rep.Obligation("risk-assessment").Notes, "the GAO note is attached")
+	// Not applicable until the 184,000 count.
+	mid := rep.Obligation("major-incident-determination")
+	require.True(t, mid.ApplicableFrom.Equal(oig), "applies from the 184,000 count: %s", mid.ApplicableFrom)
+	after := rep.Obligation("after-action")
+	require.True(t, after.AnchorBy.Equal(statement))
+	require.True(t, after.DeadlineBy.Equal(at(2019, 7, 10, 18, 0)))
+
+	// Events: undated ones are not performed, except law-enforcement, recorded at its bound because
+	// the dated public statement depends on it; every dated one is accepted.
+	for _, e := range rep.Events {
+		switch {
+		case e.Index == 1:
+			require.Equal(t, simulate.ResultRecordedAtBound, e.Result, e.Message)
+		case e.AtUnknown:
+			require.Equal(t, simulate.ResultNotPerformed, e.Result, "event %d", e.Index)
+		default:
+			require.Equal(t, simulate.ResultPerformed, e.Result, "event %d: %s", e.Index, e.Message)
+		}
+	}
+	require.Contains(t, rep.Events[3].Message, "after-action: missed by at least", "an undated completion says what it decides")
+
+	// The workflow continued as new along the way, carrying its state; the notices are kept.
+	require.Greater(t, rep.Runs, 1)
+	files, err := filepath.Glob(filepath.Join(outbox, "*.eml"))
+	require.NoError(t, err)
+	require.Len(t, files, rep.NoticesSent)
+	require.Equal(t, outbox, rep.Outbox)
+
+	// The JSON form carries the same judgement.
+	var buf bytes.Buffer
+	require.NoError(t, rep.WriteJSON(&buf))
+	var back simulate.Report
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
+	require.Equal(t, simulate.OutcomeUndecided, back.Obligation("opr-referral").Outcome)
+	require.True(t, back.Obligation("opr-referral").Deadline.Equal(at(2019, 6, 6, 0, 0)))
+}
+
+// examplesIncident is the absolute path of the example incident file, for scenarios written to
+// temporary folders.
+func examplesIncident(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs("../../examples/cbp-2019.yaml")
+	require.NoError(t, err)
+	return p
+}
+
+func writeScenario(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scenario.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+	return path
+}
+
+func header(t *testing.T) string {
+	return "title: test\nincident: " + examplesIncident(t) + "\ndiscovered_at: 2019-05-31T09:00:00-04:00\nend: 2019-06-30T00:00:00-04:00\n"
+}
+
+// TestRefusedAndUndatedEvents runs a short scenario: refused updates are reported with the
+// validator's message, not a crash; an undated completion without known_by is undecided without
+// bound; a hold moves a deadline; the temporary outbox is deleted.
+func TestRefusedAndUndatedEvents(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	path := writeScenario(t, `title: refusals
+incident: `+examplesIncident(t)+`
+discovered_at: 2019-05-31T09:00:00-04:00
+end: 2019-06-03T12:00:00-04:00
+events:
+  - {at: 2019-05-31T09:30:00-04:00, action: send, obligation: cisa-report}
+  - {at: 2019-05-31T10:00:00-04:00, action: waive, obligation: triage}
+  - {at: unknown, action: complete, obligation: law-enforcement, source: a source without a date}
+  - {at: 2019-05-31T12:00:00-04:00, action: complete, obligation: public-statement}
+  - {at: 2019-05-31T12:00:00-04:00, action: hold, obligation: opr-referral, requested_by: FBI Cyber Division,
+     authority: request of the Attorney General, until: 2019-06-01T12:00:00-04:00}
+  - {at: 2019-05-31T20:00:00-04:00, action: complete, obligation: triage, by: coordinator}
+  - {at: 2019-06-02T10:00:00-04:00, action: complete, obligation: equipment-removal}
+  - {at: 2019-06-03T09:00:00-04:00, action: fact, name: affected_count, value: many}
+`)
+	s, err := simulate.Load(path)
+	require.NoError(t, err)
+	require.True(t, s.Events[2].AtUnknown)
+	require.Zero(t, s.Events[2].KnownBy, "at: unknown without known_by is allowed")
+	rep, err := simulate.Run(context.Background(), s, simulate.Options{})
+	require.NoError(t, err)
+
+	results := map[int]simulate.EventReport{}
+	for _, e := range rep.Events {
+		results[e.Index] = e
+	}
+	require.Equal(t, simulate.ResultPerformed, results[0].Result)
+	require.Equal(t, simulate.ResultRefused, results[1].Result)
+	require.Contains(t, results[1].Message, "reason is required to waive an obligation")
+	require.Equal(t, simulate.ResultNotPerformed, results[2].Result)
+	require.Equal(t, simulate.ResultRefused, results[3].Result, "no bound says law enforcement was done by then")
+	require.Contains(t, results[3].Message, "obligation \"public-statement\" waits on law-enforcement")
+	require.Equal(t, simulate.ResultPerformed, results[4].Result)
+	require.Equal(t, simulate.ResultPerformed, results[5].Result)
+	require.Equal(t, simulate.ResultPerformed, results[6].Result)
+	require.Equal(t, simulate.ResultRefused, results[7].Result)
+	require.Contains(t, results[7].Message, "is not a number")
+
+	// The CISA report's notice completes it when delivered, at once on the workflow clock.
+	cisa := rep.Obligation("cisa-report")
+	require.Equal(t, simulate.OutcomeMet, cisa.Outcome, cisa.Detail)
+	require.True(t, cisa.DoneAt.Equal(at(2019, 5, 31, 9, 30)))
+	// Triage: the waiver was refused, the completion at 20:00 is within 24 hours.
+	triage := rep.Obligation("triage")
+	require.Equal(t, simulate.OutcomeMet, triage.Outcome)
+	require.True(t, triage.DoneAt.Equal(at(2019, 5, 31, 20, 0)))
+	// Undated, no bound: undecided, and no date is invented.
+	le := rep.Obligation("law-enforcement")
+	require.Equal(t, simulate.OutcomeUndecided, le.Outcome)
+	require.Equal(t, "met if done before 2019-06-01 09:00 EDT; the sources give no date (source [2]: a source without a date)", le.Detail)
+	require.True(t, le.DoneDateUnknown)
+	require.Zero(t, le.DoneBy)
+	require.Zero(t, le.DoneAt)
+	// The refused statement is not done.
+	require.Equal(t, simulate.OutcomeNotDone, rep.Obligation("public-statement").Outcome)
+	// Equipment removed an hour after its 48-hour deadline (Sunday 2 June 09:00).
+	eq := rep.Obligation("equipment-removal")
+	require.Equal(t, simulate.OutcomeMissed, eq.Outcome)
+	require.Equal(t, hour, eq.Late)
+	require.Equal(t, "missed by 1 hour", eq.Label)
+	// OPR: end of Wednesday 5 June, pushed back by the 24-hour hold (it expired unreleased).
+	opr := rep.Obligation("opr-referral")
+	require.Equal(t, simulate.OutcomeOpen, opr.Outcome, opr.Detail)
+	require.True(t, opr.Deadline.Equal(at(2019, 6, 7, 0, 0)), "got %s", opr.Deadline)
+	require.Contains(t, opr.Detail, "3 days 12 hours left at the end")
+
+	// The temporary outbox and ledger are gone.
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	require.Empty(t, left, "the temporary outbox is deleted")
+	require.Empty(t, rep.Outbox)
+	require.Positive(t, rep.NoticesSent)
+}
+
+// TestContinueAsNewKeepsTheReport: the same scenario split over many workflow runs (a tiny
+// continue-as-new threshold) gives the same report: steps are carried from run to run.
+func TestContinueAsNewKeepsTheReport(t *testing.T) {
+	path := writeScenario(t, header(t)+`events:
+  - {at: 2019-05-31T09:30:00-04:00, action: send, obligation: cisa-report}
+  - {at: 2019-06-03T12:00:00-04:00, action: complete, obligation: triage}
+  - {at: 2019-06-03T12:00:00-04:00, action: complete, obligation: law-enforcement}
+  - {at: 2019-06-10T18:00:00-04:00, action: fact, name: affected_count, value: "184000"}
+  - {at: 2019-06-11T09:00:00-04:00, action: complete, obligation: major-incident-determination}
+  - {at: 2019-06-11T09:00:00-04:00, action: determination, name: major_incident, value: "yes"}
+  - {at: 2019-06-11T09:30:00-04:00, action: send, obligation: omb-report, by: deputy CISO}
+  - {at: 2019-06-11T09:40:00-04:00, action: approve, obligation: omb-report, by: CISO}
+  - {at: 2019-06-20T09:00:00-04:00, action: send, obligation: public-statement, by: press officer}
+  - {at: 2019-06-20T09:05:00-04:00, action: approve, obligation: public-statement, by: press officer}
+  - {at: 2019-06-20T09:10:00-04:00, action: approve, obligation: public-statement, by: director}
+  - {at: 2019-06-20T09:15:00-04:00, action: complete, obligation: public-statement}
+  - {at: 2019-06-21T09:00:00-04:00, action: send, obligation: congress-notice, by: CIO}
+`)
+	s, err := simulate.Load(path)
+	require.NoError(t, err)
+	one, err := simulate.Run(context.Background(), s, simulate.Options{})
+	require.NoError(t, err)
+	many, err := simulate.Run(context.Background(), s, simulate.Options{ContinueAfterEvents: 150})
+	require.NoError(t, err)
+	require.Equal(t, 1, one.Runs)
+	require.Greater(t, many.Runs, 3)
+	require.Equal(t, one.Obligations, many.Obligations)
+	require.Equal(t, one.Events, many.Events)
+	require.Equal(t, one.NoticesSent, many.NoticesSent)
+	for _, e := range one.Events {
+		if e.Index == 9 {
+			require.Equal(t, simulate.ResultRefused, e.Result)
+			require.Contains(t, e.Message, "press officer requested this notice and cannot approve it")
+		} else {
+			require.Equal(t, simulate.ResultPerformed, e.Result, "event %d: %s", e.Index, e.Message)
+		}
+	}
+	// Determination on 11 June 09:00: OMB within the hour (requested 09:30, approved and so sent
+	// at 09:40), Congress within 7 days (nothing sent).
+	require.Equal(t, simulate.OutcomeMet, one.Obligation("omb-report").Outcome)
+	require.True(t, one.Obligation("omb-report").DoneAt.Equal(at(2019, 6, 11, 9, 40)))
+	require.True(t, one.Obligation("congress-notice").Deadline.Equal(at(2019, 6, 18, 9, 0)))
+	require.Equal(t, simulate.OutcomeMissed, one.Obligation("congress-notice").Outcome)
+	require.Contains(t, one.Obligation("congress-notice").Detail, "its notice was requested but never delivered (cancelled at the end)",
+		"requested late and never approved by the two people the playbook wants")
+	// Triage done 3 days 3 hours after discovery: 2 days 3 hours late.
+	require.Equal(t, 2*day+3*hour, one.Obligation("triage").Late)
+}
+
+// TestRunCancelled: a cancelled context stops the simulation with its error.
+func TestRunCancelled(t *testing.T) {
+	s, err := simulate.Load(writeScenario(t, header(t)))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = simulate.Run(ctx, s, simulate.Options{})
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+// TestLoadErrors: bad scenario input is refused at load time with the event's index, line and
+// field; unknown names carry the same message as the workflow's validators.
+func TestLoadErrors(t *testing.T) {
+	h := header(t)
+	for _, c := range []struct {
+		name string
+		body string
+		want []string
+	}{
+		{"unknown field in an event",
+			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, action: complete, obligation: triage, when: soon}\n",
+			[]string{"line 6: events[0]: unknown field \"when\""}},
+		{"unknown top-level field",
+			h + "facts: {affected_count: 5}\n",
+			[]string{"unknown field \"facts\""}},
+		{"unknown action",
+			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, action: notify, obligation: triage}\n",
+			[]string{"scenario.yaml:6: events[0].action: unknown action \"notify\": use one of complete, waive, fact"}},
+		{"unknown obligation: the validator's message",
+			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, action: complete, obligation: triage}\n  - {at: unknown, action: waive, obligation: cisa, reason: x}\n",
+			[]string{"scenario.yaml:7: events[1].obligation: unknown obligation \"cisa\": this incident has triage, cisa-report, risk-assessment,"}},
+		{"unknown fact",
+			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, action: fact, name: afected_count, value: 5}\n",
+			[]string{"events[0].name: unknown fact \"afected_count\": the playbook declares"}},
+		{"unknown determination",
+			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, action: determination, name: major, value: yes}\n",
+			[]string{"events[0].name: unknown determination \"major\""}},
+		{"event before discovery",
+			h + "events:\n  - {at: 2019-05-30T09:00:00-04:00, action: complete, obligation: triage}\n",
+			[]string{"events[0].at: 2019-05-30T09:00:00-04:00 lies before discovery"}},
+		{"event after end",
+			h + "events:\n  - {at: 2019-07-30T09:00:00-04:00, action: complete, obligation: triage}\n",
+			[]string{"events[0].at: 2019-07-30T09:00:00-04:00 lies after end"}},
+		{"unparsable at",
+			h + "events:\n  - {at: 2019-06-10 18:00, action: complete, obligation: triage}\n",
+			[]string{"events[0].at: \"2019-06-10 18:00\": write RFC 3339 with a zone"}},
+		{"date without time",
+			h + "events:\n  - {at: 2019-06-10, action: complete, obligation: triage}\n",
+			[]string{"events[0].at: \"2019-06-10\""}},
+		{"unparsable known_by",
+			h + "events:\n  - {at: unknown, known_by: mid June, action: complete, obligation: triage}\n",
+			[]string{"events[0].known_by: \"mid June\""}},
+		{"known_by with a known date",
+			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, known_by: 2019-06-02T09:00:00-04:00, action: complete, obligation: triage}\n",
+			[]string{"events[0].known_by: only for at: unknown"}},
+		{"unparsable until",
+			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, action: hold, obligation: triage, requested_by: FBI, authority: AG, until: tomorrow}\n",
+			[]string{"events[0].until: \"tomorrow\""}},
+		{"field the action does not take",
+			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, action: complete, obligation: triage, reason: because}\n",
+			[]string{"events[0].reason: not used by action complete"}},
+		{"missing at and action",
+			h + "events:\n  - {obligation: triage}\n",
+			[]string{"events[0].action: missing", "events[0].at: missing"}},
+		{"missing end",
+			"incident: " + examplesIncident(t) + "\ndiscovered_at: 2019-05-31T09:00:00-04:00\n",
+			[]string{"end: missing"}},
+		{"unparsable discovered_at",
+			"incident: " + examplesIncident(t) + "\ndiscovered_at: 31 May 2019\nend: 2019-06-30T00:00:00-04:00\n",
+			[]string{"discovered_at \"31 May 2019\""}},
+		{"unknown playbook",
+			h + "playbook: eu-gdpr\n",
+			[]string{"playbook: unknown playbook \"eu-gdpr\""}},
+		{"missing incident file",
+			"incident: nowhere.yaml\nend: 2019-06-30T00:00:00-04:00\n",
+			[]string{"incident: reading incident file"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := simulate.Load(writeScenario(t, c.body))
+			require.Error(t, err)
+			for _, w := range c.want {
+				require.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+// TestLoadDefaults: the incident file gives the playbook and the discovery time unless the
+// scenario overrides them; paths are relative to the scenario; events keep their lines.
+func TestLoadDefaults(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile("../../examples/cbp-2019.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "incidents"), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "incidents", "cbp.yaml"), raw, 0o600))
+	path := filepath.Join(dir, "s.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`incident: incidents/cbp.yaml
+end: 2019-06-30T00:00:00-04:00
+events:
+  - at: unknown
+    action: complete
+    obligation: opr-referral
+`), 0o600))
+	s, err := simulate.Load(path)
+	require.NoError(t, err)
+	require.True(t, s.DiscoveredAt.Equal(at(2019, 5, 31, 9, 0)), "from the incident file")
+	require.Equal(t, "us-federal-breach", s.Playbook.Name)
+	require.True(t, strings.HasPrefix(s.Title, "Traveler and license-plate images"), "the incident's title")
+	require.Equal(t, 4, s.Events[0].Line)
+	require.Equal(t, simulate.DefaultActor, s.Events[0].By)
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/breachflow/breachflow/internal/audit"
+	"github.com/breachflow/breachflow/workflows"
+)
+
+// cmdExport writes an incident's full history — every run, following continue-as-new — and a
+// manifest with each file's SHA-256 into DIR/INC-…/.
+//
+//	starter export INC-… [--out DIR] [--json]
+func cmdExport(args []string, out io.Writer) error {
+	c := newCommon("export")
+	dir := c.fs.String("out", ".", "folder to write the export folder INC-…/ into")
+	pos, err := c.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	id := pos[0]
+	if _, err := workflows.IncidentIDFromWorkflowID(id); err != nil {
+		return err
+	}
+	tc, err := c.dial()
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	m, err := audit.Export(context.Background(), tc, id, *dir)
+	if err != nil {
+		return err
+	}
+	if c.asJSON {
+		return printJSON(out, m)
+	}
+	folder := filepath.Join(*dir, id)
+	fmt.Fprintf(out, "exported %s: %d run(s), %d events (%s to %s) into %s\n",
+		id, len(m.Runs), m.TotalEvents, m.FirstEventTime.Format("2006-01-02T15:04:05Z07:00"), m.LastEventTime.Format("2006-01-02T15:04:05Z07:00"), folder)
+	for _, r := range m.Runs {
+		fmt.Fprintf(out, "  %s  %d events  sha256 %s\n", r.File, r.Events, r.SHA256)
+	}
+	fmt.Fprintf(out, "  %s  playbook %s %s, build %s\n", audit.ManifestFile, m.PlaybookName, m.PlaybookVersion, m.Build)
+	for _, n := range m.Notes {
+		fmt.Fprintf(out, "note: %s\n", n)
+	}
+	fmt.Fprintf(out, "check it with: starter audit %s\n", folder)
+	return nil
+}
+
+// cmdAudit checks and replays histories and prints the audit timeline and the obligations'
+// deadlines met or missed. It fails when any history fails its hash check or its replay.
+//
+//	starter audit PATH|INC-… [--format table|md|json] [--live] [--progress]
+func cmdAudit(args []string, out io.Writer) error {
+	c := newCommon("audit")
+	format := c.fs.String("format", audit.FormatTable, "output: table, md (Markdown) or json")
+	live := c.fs.Bool("live", false, "read the incident from Temporal even when a file or folder of that name exists")
+	progress := c.fs.Bool("progress", false, "show the progress bar even when stderr is not a terminal")
+	pos, err := c.parse(args, 1)
+	if err != nil {
+		return err
+	}
+	if c.asJSON {
+		*format = audit.FormatJSON
+	}
+	switch *format {
+	case audit.FormatTable, audit.FormatMarkdown, audit.FormatJSON:
+	default:
+		return fmt.Errorf("--format %q: use table, md or json", *format)
+	}
+	opts := audit.Options{}
+	if *progress || isTerminal(os.Stderr) {
+		opts.Progress = os.Stderr
+	}
+
+	arg := pos[0]
+	var src audit.Source
+	_, statErr := os.Stat(arg)
+	_, idErr := workflows.IncidentIDFromWorkflowID(arg)
+	switch {
+	case statErr == nil && !*live:
+		src.Path = arg
+	case idErr == nil:
+		tc, err := c.dial()
+		if err != nil {
+			return err
+		}
+		defer tc.Close()
+		src.IncidentID, src.Client = arg, tc
+	case *live:
+		return idErr
+	default:
+		return fmt.Errorf("%s: %w, and it is not an incident ID (INC-<uuid>) to read from Temporal", arg, errors.Unwrap(statErr))
+	}
+	rep, err := audit.Audit(context.Background(), src, opts)
+	if rep != nil {
+		if werr := audit.Write(out, rep, *format); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+// isTerminal reports whether f is a terminal (a character device).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
