@@ -89,6 +89,7 @@ var commands = map[string]func(args []string, out io.Writer) error{
 	"release":   cmdRelease,
 	"discovery": cmdDiscovery,
 	"calendar":  cmdCalendar,
+	"simulate":  cmdSimulate,
 	"demo":      cmdDemo,
 }
 
