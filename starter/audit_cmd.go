@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/breachflow/breachflow/internal/audit"
+	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -27,12 +29,16 @@ func cmdExport(args []string, out io.Writer) error {
 	if _, err := workflows.IncidentIDFromWorkflowID(id); err != nil {
 		return err
 	}
+	keys, err := codec.FromEnv()
+	if err != nil {
+		return err
+	}
 	tc, err := c.dial()
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	m, err := audit.Export(context.Background(), tc, id, *dir)
+	m, err := audit.ExportWithOptions(context.Background(), tc, id, *dir, audit.ExportOptions{DataConverter: codec.DataConverter(keys)})
 	if err != nil {
 		return err
 	}
@@ -46,6 +52,9 @@ func cmdExport(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "  %s  %d events  sha256 %s\n", r.File, r.Events, r.SHA256)
 	}
 	fmt.Fprintf(out, "  %s  playbook %s %s, build %s\n", audit.ManifestFile, m.PlaybookName, m.PlaybookVersion, m.Build)
+	if len(m.EncryptionKeyIDs) > 0 {
+		fmt.Fprintf(out, "  payloads are encrypted with key(s) %s: keep them as long as the export\n", strings.Join(m.EncryptionKeyIDs, ", "))
+	}
 	for _, n := range m.Notes {
 		fmt.Fprintf(out, "note: %s\n", n)
 	}
@@ -74,8 +83,13 @@ func cmdAudit(args []string, out io.Writer) error {
 	default:
 		return fmt.Errorf("--format %q: use table, md or json", *format)
 	}
-	opts := audit.Options{}
-	if *progress || isTerminal(os.Stderr) {
+	// With encryption on, the same keys as the worker's decrypt the histories (files included).
+	keys, err := codec.FromEnv()
+	if err != nil {
+		return err
+	}
+	opts := audit.Options{DataConverter: codec.DataConverter(keys)}
+	if *progress || auditIsTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}
 
@@ -107,8 +121,8 @@ func cmdAudit(args []string, out io.Writer) error {
 	return err
 }
 
-// isTerminal reports whether f is a terminal (a character device).
-func isTerminal(f *os.File) bool {
+// auditIsTerminal reports whether f is a terminal (a character device).
+func auditIsTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -43,6 +43,10 @@ Coordinator commands (connect to TEMPORAL_ADDRESS, default localhost:7233):
   release INC OBLIGATION           end a hold; the clock runs again
   discovery INC --at T --reason R  correct the discovery time; clocks anchored on it re-arm
   calendar INC [--out FILE]        write the open deadlines as an iCalendar (.ics) file
+  export INC [--out DIR]           write every run's history and manifest.json (SHA-256s) to DIR/INC-…/
+  audit PATH|INC [--format table|md|json] [--live] [--progress]
+                                   check hashes, replay against this build, print the timeline and
+                                   deadlines met or missed (encrypted histories need the keys)
   close INC                        close the incident        [--force --reason R]
 
 Self-contained:
@@ -90,6 +94,8 @@ var commands = map[string]func(args []string, out io.Writer) error{
 	"discovery": cmdDiscovery,
 	"calendar":  cmdCalendar,
 	"simulate":  cmdSimulate,
+	"export":    cmdExport,
+	"audit":     cmdAudit,
 	"demo":      cmdDemo,
 }
 

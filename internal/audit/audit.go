@@ -449,6 +449,9 @@ func (a *auditor) auditUnit(u *unit) (ir *IncidentReport, skipped bool) {
 		for _, r := range runs {
 			if r.ok && encrypted(r.history) {
 				note += fmt.Sprintf("; its payloads are encrypted (%s): audit with the keys the worker used (%s or %s)", codec.MetadataEncodingEncrypted, codec.EnvKeyFile, codec.EnvKeys)
+				if ids := appendKeyIDs(nil, r.history); len(ids) > 0 {
+					note += ": key ID(s) " + strings.Join(ids, ", ")
+				}
 				break
 			}
 		}
@@ -541,6 +544,7 @@ func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, 
 		ir.Notes = append(ir.Notes, "the workflow's record (its log) was not available: the engine's own acts (clocks started, overdue marks, reminders, escalations) are not in the timeline")
 	}
 	ir.Timeline = b.timeline()
+	ir.Notes = append(ir.Notes, checkApprovals(ir.Timeline)...)
 	if status != nil {
 		ir.Status = status.Status
 		if ir.ClosedAt.IsZero() {

@@ -584,4 +584,39 @@ func TestAuditEncryptedHistory(t *testing.T) {
 	require.Equal(t, ReplayFailed, rep.Incidents[0].Runs[0].Replay)
 	require.Contains(t, strings.Join(rep.Incidents[0].Notes, "\n"), "encrypted")
 	require.Contains(t, strings.Join(rep.Incidents[0].Notes, "\n"), codec.EnvKeys)
+	require.Contains(t, strings.Join(rep.Incidents[0].Notes, "\n"), "key ID(s) k-test")
+	require.Equal(t, []string{"k-test"}, appendKeyIDs(nil, h))
+	require.Empty(t, appendKeyIDs(nil, plainHistory(t)))
+}
+
+func TestCheckApprovals(t *testing.T) {
+	at := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	approve := func(by, hash string) Entry {
+		return Entry{At: at, Actor: by, Action: "approved", Obligation: "congress-notice", Update: workflows.UpdateApprove,
+			Input: workflows.ApproveInput{Obligation: "congress-notice", By: by, ContentHash: hash}}
+	}
+	sent := func(hash string) Entry {
+		return Entry{At: at, Actor: "engine", Action: "notice sent", Obligation: "congress-notice",
+			Notice: &NoticeDetail{Key: "congress-notice/notice", Kind: "notice", ContentHash: hash}}
+	}
+	tl := []Entry{approve("a", "aaaaaaaaaaaa"), {Action: "approvals lapsed", Obligation: "congress-notice"},
+		approve("b", "bbbbbbbbbbbb"), approve("c", "bbbbbbbbbbbb"), sent("bbbbbbbbbbbbffff")}
+	require.Empty(t, checkApprovals(tl), "lapsed approvals do not count")
+	require.Equal(t, []string{"b", "c"}, tl[4].Notice.ApprovedBy)
+	require.Contains(t, tl[4].Details, "approved by b, c")
+
+	tl = []Entry{approve("a", "aaaaaaaaaaaa"), sent("bbbbbbbbbbbbffff")}
+	findings := checkApprovals(tl)
+	require.Len(t, findings, 1)
+	require.Contains(t, findings[0], "a approved content aaaaaaaaaaaa of congress-notice")
+	require.Contains(t, findings[0], "bbbbbbbbbbbbffff was sent")
+}
+
+func plainHistory(t *testing.T) *historypb.History {
+	t.Helper()
+	data, err := os.ReadFile(committed)
+	require.NoError(t, err)
+	h, err := client.HistoryFromJSON(bytes.NewReader(data), client.HistoryJSONOptions{})
+	require.NoError(t, err)
+	return h
 }

@@ -8,14 +8,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -107,6 +113,9 @@ func ExportWithOptions(ctx context.Context, c client.Client, incidentID, outDir 
 		}
 		m.Runs = append(m.Runs, rf)
 		m.TotalEvents += rf.Events
+	}
+	for _, r := range runs {
+		m.EncryptionKeyIDs = appendKeyIDs(m.EncryptionKeyIDs, r.History)
 	}
 	m.FirstEventTime = m.Runs[0].FirstEventTime
 	m.LastEventTime = m.Runs[len(m.Runs)-1].LastEventTime
@@ -276,4 +285,24 @@ func writeFileAtomic(path string, data []byte) error {
 // eventTypeName names an event type as Temporal's tools do, e.g. WorkflowExecutionCompleted.
 func eventTypeName(t enumspb.EventType) string {
 	return t.String()
+}
+
+// appendKeyIDs adds the IDs of the keys that encrypted a history's payloads.
+func appendKeyIDs(ids []string, h *historypb.History) []string {
+	_ = proxy.VisitPayloads(context.Background(), h, proxy.VisitPayloadsOptions{
+		Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			for _, p := range ps {
+				if string(p.GetMetadata()["encoding"]) != codec.MetadataEncodingEncrypted {
+					continue
+				}
+				if id := string(p.GetMetadata()[codec.MetadataEncryptionKeyID]); id != "" && !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+			return ps, nil
+		},
+		WellKnownAnyVisitor: func(*proxy.VisitPayloadsContext, *anypb.Any) error { return nil },
+	})
+	sort.Strings(ids)
+	return ids
 }

@@ -45,6 +45,9 @@ type Manifest struct {
 	FirstEventTime time.Time `json:"first_event_time"`
 	LastEventTime  time.Time `json:"last_event_time"`
 	ExportedAt     time.Time `json:"exported_at"`
+	// EncryptionKeyIDs name the keys the history's payloads are encrypted with (empty when they
+	// are not): an audit needs those keys, so they must be kept as long as the export.
+	EncryptionKeyIDs []string `json:"encryption_key_ids,omitempty"`
 	// Notes say what the exporter noticed and could not resolve (e.g. an undecodable input).
 	Notes []string `json:"notes,omitempty"`
 }

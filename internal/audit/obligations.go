@@ -30,6 +30,7 @@ type ObligationAudit struct {
 	Deadline     time.Time `json:"deadline,omitzero"`
 	DeadlineNote string    `json:"deadline_note,omitempty"`
 	CompletedAt  time.Time `json:"completed_at,omitzero"`
+	WaivedAt     time.Time `json:"waived_at,omitzero"`
 	// DoneBy is who completed or waived it ("engine" when a delivered notice completed it).
 	DoneBy      string        `json:"done_by,omitempty"`
 	WaiveReason string        `json:"waive_reason,omitempty"`
@@ -71,7 +72,7 @@ func obligationsFrom(st *workflows.Status, timeline []Entry) []ObligationAudit {
 			case o.State == workflows.StateDone && e.Action == "completed":
 				a.DoneBy = e.Actor
 			case o.State == workflows.StateWaived && e.Action == "waived":
-				a.DoneBy = e.Actor
+				a.DoneBy, a.WaivedAt = e.Actor, e.At
 				if in, ok := e.Input.(workflows.WaiveInput); ok {
 					a.WaiveReason = in.Reason
 				} else {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // Output formats.
@@ -83,7 +84,7 @@ func writeIncidentTable(ew *errWriter, ir *IncidentReport, rep *Report) {
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "OBLIGATION\tSTATE\tDEADLINE\tDONE\tBY\tOUTCOME")
 		for _, o := range ir.Obligations {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.State, deadlineText(o), stamp(o.CompletedAt), orDash(o.DoneBy), oneLine(outcomeText(o)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.State, deadlineText(o), stamp(doneAt(o)), orDash(o.DoneBy), oneLine(outcomeText(o)))
 		}
 		tw.Flush()
 	}
@@ -136,6 +137,9 @@ func headerLines(ir *IncidentReport, rep *Report) []string {
 	src := "source " + ir.Source
 	if m := ir.Manifest; m != nil {
 		src += fmt.Sprintf(" · exported %s by build %s · %d events in %d run(s)", stamp(m.ExportedAt), m.Build, m.TotalEvents, len(m.Runs))
+		if len(m.EncryptionKeyIDs) > 0 {
+			src += " · payloads encrypted with key(s) " + strings.Join(m.EncryptionKeyIDs, ", ")
+		}
 	}
 	lines = append(lines, src)
 	lines = append(lines, fmt.Sprintf("replayed against build %s (Temporal SDK %s) at %s", rep.Auditor, orDash(rep.Auditor.TemporalSDK), stamp(rep.AuditedAt)))
@@ -177,7 +181,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			ew.printf("| Obligation | Title | State | Deadline | Done | By | Outcome |\n|---|---|---|---|---|---|---|\n")
 			for _, o := range ir.Obligations {
 				ew.printf("| %s | %s | %s | %s | %s | %s | %s |\n", md(o.ID), md(o.Title), md(o.State), md(deadlineText(o)),
-					stamp(o.CompletedAt), md(orDash(o.DoneBy)), md(outcomeText(o)))
+					stamp(doneAt(o)), md(orDash(o.DoneBy)), md(outcomeText(o)))
 			}
 		}
 		if len(ir.Notes) > 0 {
@@ -209,6 +213,14 @@ func entryDetails(e Entry) string {
 		d = joinNonEmpty("; ", d, "record: "+e.Record)
 	}
 	return d
+}
+
+// doneAt is when an obligation was completed or waived.
+func doneAt(o ObligationAudit) time.Time {
+	if o.CompletedAt.IsZero() {
+		return o.WaivedAt
+	}
+	return o.CompletedAt
 }
 
 func deadlineText(o ObligationAudit) string {

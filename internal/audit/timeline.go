@@ -62,18 +62,23 @@ type NoticeDetail struct {
 	// SentAt is the activity's own clock at delivery.
 	SentAt      time.Time `json:"sent_at,omitzero"`
 	AlreadySent bool      `json:"already_sent,omitempty"`
+	// ApprovedBy are those whose approvals (bound to a content hash) released the notice.
+	ApprovedBy []string `json:"approved_by,omitempty"`
 	// Attempt is the activity attempt that ended the round (retries within a round).
 	Attempt int32  `json:"attempt,omitempty"`
 	Error   string `json:"error,omitempty"`
 }
 
-// Record sources of an audit: where the final status and the workflow's record came from.
+// Where an audit's final status and the workflow's record came from (IncidentReport.StatusFrom).
 const (
-	FromResult      = "workflow result"
-	FromReplay      = "replay of the history (as of its last event)"
-	FromQuery       = "status and log queries (live)"
-	FromLastUpdate  = "last update's outcome (the workflow's record was not available)"
-	FromNothing     = "none: no status in the history"
+	FromResult     = "workflow result"
+	FromReplay     = "replay of the history (as of its last event)"
+	FromQuery      = "status and log queries (live)"
+	FromLastUpdate = "last update's outcome (the workflow's record was not available)"
+	FromNothing    = "none: no status in the history"
+)
+
+const (
 	actorEngine     = "engine"
 	sourceHistory   = "history"
 	sourceRecord    = "record"
@@ -85,9 +90,11 @@ const (
 
 // builder turns the events of an incident's runs, and the workflow's record, into a timeline.
 type builder struct {
-	dc        converter.DataConverter
-	entries   []*Entry
-	matchers  []*matcher
+	dc      converter.DataConverter
+	entries []*Entry
+	// matchers by actor and obligation, in the order of their events; next skips the used ones.
+	matchers  map[string][]*matcher
+	next      map[string]int
 	updates   map[string]*Entry
 	scheduled map[int64]*scheduledActivity
 	// start is the first run's input; carried the state a successor run started with, when the
@@ -129,7 +136,7 @@ type matcher struct {
 }
 
 func newBuilder(dc converter.DataConverter) *builder {
-	return &builder{dc: dc, updates: map[string]*Entry{}}
+	return &builder{dc: dc, updates: map[string]*Entry{}, matchers: map[string][]*matcher{}, next: map[string]int{}}
 }
 
 func (b *builder) decode(p *commonpb.Payloads, v any) error {
@@ -165,7 +172,8 @@ func (b *builder) add(e *Entry) *Entry {
 
 func (b *builder) expect(e *Entry, actor string, actions []string, obligation, prefix string, record bool) *matcher {
 	m := &matcher{entry: e, actor: actor, actions: actions, obligation: obligation, prefix: prefix, record: record}
-	b.matchers = append(b.matchers, m)
+	k := matchKey(actor, obligation)
+	b.matchers[k] = append(b.matchers[k], m)
 	return m
 }
 
@@ -627,9 +635,18 @@ func (b *builder) mergeRecord(log []workflows.LogEntry) {
 	}
 }
 
+func matchKey(actor, obligation string) string { return actor + "\x00" + obligation }
+
+// match finds the first unused matcher for a line of the record. Lines and events mostly come
+// in the same order, so skipping the used prefix keeps this near linear on long histories.
 func (b *builder) match(l workflows.LogEntry) *matcher {
-	for _, m := range b.matchers {
-		if m.used || m.actor != l.Actor || m.obligation != l.Obligation {
+	k := matchKey(l.Actor, l.Obligation)
+	ms := b.matchers[k]
+	for b.next[k] < len(ms) && ms[b.next[k]].used {
+		b.next[k]++
+	}
+	for _, m := range ms[b.next[k]:] {
+		if m.used {
 			continue
 		}
 		ok := false
@@ -767,4 +784,35 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// checkApprovals binds each notice sent after approvals to the approvals that released it: the
+// content hash each approver read must be the content sent. It returns findings for any that is
+// not (approvals lapse when the content changes, so this should never happen).
+func checkApprovals(tl []Entry) []string {
+	var findings []string
+	approved := map[string][]*Entry{}
+	for i := range tl {
+		e := &tl[i]
+		switch {
+		case e.Action == "approvals lapsed":
+			approved[e.Obligation] = nil
+		case e.Update == workflows.UpdateApprove && e.Action == "approved":
+			approved[e.Obligation] = append(approved[e.Obligation], e)
+		case e.Action == "notice sent" && e.Notice != nil && len(approved[e.Obligation]) > 0:
+			var who []string
+			for _, a := range approved[e.Obligation] {
+				who = append(who, a.Actor)
+				in, ok := a.Input.(workflows.ApproveInput)
+				if ok && !strings.HasPrefix(e.Notice.ContentHash, in.ContentHash) {
+					findings = append(findings, fmt.Sprintf("finding: %s approved content %s of %s at %s, but content %s was sent",
+						a.Actor, in.ContentHash, e.Obligation, stamp(a.At), e.Notice.ContentHash))
+				}
+			}
+			e.Notice.ApprovedBy = who
+			e.Details = joinNonEmpty("; ", e.Details, "approved by "+strings.Join(who, ", "))
+			approved[e.Obligation] = nil
+		}
+	}
+	return findings
 }

@@ -65,7 +65,7 @@ const (
 // Temporal is how to reach a Temporal cluster.
 type Temporal struct {
 	// Keys, when set, encrypt every payload before it reaches Temporal (see internal/codec).
-	Keys *codec.Keyring
+	Keys       *codec.Keyring
 	Address    string
 	Namespace  string
 	APIKey     string

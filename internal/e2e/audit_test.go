@@ -11,9 +11,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/breachflow/breachflow/activities"
 	"github.com/breachflow/breachflow/internal/audit"
+	"github.com/breachflow/breachflow/internal/codec"
+	"github.com/breachflow/breachflow/internal/engine"
+	"github.com/breachflow/breachflow/internal/incidentfile"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -136,6 +140,11 @@ func TestExportAuditRoundTrip(t *testing.T) {
 		require.Contains(t, a.Details, hash[:12])
 	}
 	require.NotNil(t, findEntry(tl, "engine", "notice released", "congress-notice"))
+	congress := findEntry(tl, "engine", "notice sent", "congress-notice")
+	require.NotNil(t, congress)
+	require.True(t, strings.HasPrefix(congress.Notice.ContentHash, hash[:12]), "the content sent is the content approved")
+	require.Equal(t, []string{"general-counsel", "ciso"}, congress.Notice.ApprovedBy)
+	require.NotContains(t, strings.Join(ir.Notes, "\n"), "finding:")
 	waive := findEntry(tl, "coordinator", "waived", "public-statement")
 	require.NotNil(t, waive)
 	require.Contains(t, waive.Details, "covered by the department's statement")
@@ -178,10 +187,6 @@ func TestExportAuditRoundTrip(t *testing.T) {
 
 	var md bytes.Buffer
 	require.NoError(t, audit.WriteMarkdown(&md, rep))
-	var dbg bytes.Buffer
-	audit.WriteTable(&dbg, rep)
-	os.WriteFile("/tmp/scratch/table.txt", dbg.Bytes(), 0o644)
-	os.WriteFile("/tmp/scratch/report.md", md.Bytes(), 0o644)
 	require.Contains(t, md.String(), "| cio | determination recorded |")
 
 	// A live audit of the closed incident agrees.
@@ -201,4 +206,172 @@ func TestExportAuditRoundTrip(t *testing.T) {
 	require.Contains(t, err.Error(), "tampered with or corrupted")
 	require.Equal(t, 1, rep.Summary.HashMismatches)
 	require.True(t, strings.Contains(rep.Incidents[0].Problems[0], "SHA-256 mismatch"))
+}
+
+// TestExportAuditContinueAsNew: an incident whose runs hand over by continue-as-new is exported
+// as one file per run, following the chain, and audits as one incident: every run replays, and
+// actions taken in different runs are on one timeline.
+func TestExportAuditContinueAsNew(t *testing.T) {
+	dir := t.TempDir()
+	s := startStack(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")})
+	ctx := context.Background()
+	raw, err := os.ReadFile("../../examples/cbp-2019.yaml")
+	require.NoError(t, err)
+	f, err := incidentfile.Parse("cbp-2019.yaml", raw)
+	require.NoError(t, err)
+	set, err := engine.Templates("")
+	require.NoError(t, err)
+	pb, err := engine.LoadPlaybook(f.Playbook, set)
+	require.NoError(t, err)
+	id := workflows.NewIncidentID()
+	in, err := f.Input(id, pb, "coordinator", time.Now().UTC().Truncate(time.Second), true)
+	require.NoError(t, err)
+	in.ContinueAfterEvents = 40 // hand over after a few actions
+	_, err = s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.IncidentWorkflow, in)
+	require.NoError(t, err)
+
+	firstRun := func() string {
+		d, err := s.client.DescribeWorkflowExecution(ctx, id, "")
+		require.NoError(t, err)
+		return d.GetWorkflowExecutionInfo().GetFirstRunId()
+	}()
+	actions := []struct {
+		name string
+		arg  any
+	}{
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "coordinator", Note: "scoped"}},
+		{workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"}},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "law-enforcement", By: "liaison", Note: "FBI informed"}},
+		{workflows.UpdateWaive, workflows.WaiveInput{Obligation: "public-statement", By: "coordinator", Reason: "covered by the department's statement"}},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "equipment-removal", By: "itops"}},
+	}
+	for _, a := range actions {
+		require.Eventually(t, func() bool {
+			_, err := update(t, s.client, id, a.name, a.arg)
+			return err == nil
+		}, 30*time.Second, 200*time.Millisecond, a.name)
+	}
+	require.Eventually(t, func() bool {
+		d, err := s.client.DescribeWorkflowExecution(ctx, id, "")
+		return err == nil && d.GetWorkflowExecutionInfo().GetExecution().GetRunId() != firstRun
+	}, 30*time.Second, 200*time.Millisecond, "the incident continued as new")
+	require.Eventually(t, func() bool {
+		_, err := update(t, s.client, id, workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "test over"})
+		return err == nil
+	}, 30*time.Second, 200*time.Millisecond)
+	var res workflows.IncidentResult
+	require.NoError(t, s.client.GetWorkflow(ctx, id, "").Get(ctx, &res))
+
+	out := t.TempDir()
+	m, err := audit.Export(ctx, s.client, id, out)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(m.Runs), 2)
+	require.Equal(t, firstRun, m.Runs[0].RunID)
+	for _, r := range m.Runs[:len(m.Runs)-1] {
+		require.Equal(t, "WorkflowExecutionContinuedAsNew", r.LastEvent)
+	}
+	require.Equal(t, "WorkflowExecutionCompleted", m.Runs[len(m.Runs)-1].LastEvent)
+	require.Equal(t, "us-federal-breach", m.PlaybookName, "from the first run's input")
+
+	rep, err := audit.Audit(ctx, audit.Source{Path: filepath.Join(out, id)}, audit.Options{})
+	require.NoError(t, err)
+	ir := rep.Incidents[0]
+	require.Len(t, ir.Runs, len(m.Runs))
+	for _, r := range ir.Runs {
+		require.Equal(t, audit.ReplayOK, r.Replay, r.RunID)
+		require.Equal(t, audit.HashOK, r.Hash, r.RunID)
+	}
+	require.Equal(t, rep.Summary.Histories, len(m.Runs))
+	tl := ir.Timeline
+	require.NotNil(t, findEntry(tl, "coordinator", "opened", ""))
+	require.NotNil(t, findEntry(tl, "engine", "continued as new", ""))
+	runs := map[int]bool{}
+	for _, a := range []struct{ actor, action, obligation string }{
+		{"coordinator", "completed", "triage"}, {"liaison", "completed", "law-enforcement"},
+		{"coordinator", "waived", "public-statement"}, {"itops", "completed", "equipment-removal"},
+		{"coordinator", "closed", ""},
+	} {
+		e := findEntry(tl, a.actor, a.action, a.obligation)
+		require.NotNil(t, e, "%+v", a)
+		runs[e.Run] = true
+	}
+	require.Greater(t, len(runs), 1, "the actions span runs and are on one timeline")
+	obl := map[string]audit.ObligationAudit{}
+	for _, o := range ir.Obligations {
+		obl[o.ID] = o
+	}
+	require.Equal(t, "liaison", obl["law-enforcement"].DoneBy)
+	require.Equal(t, audit.OutcomeMet, obl["law-enforcement"].Outcome)
+	require.Equal(t, audit.OutcomeMet, obl["equipment-removal"].Outcome)
+}
+
+// TestExportAuditEncrypted: with payload encryption on, the export records the key IDs and the
+// audit reads the history with the keys; without them it says which keys it needs.
+func TestExportAuditEncrypted(t *testing.T) {
+	keys, err := codec.ParseKeys("k-audit:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	// The relay refuses the dark-web monitoring notice: a failed delivery round is in the history,
+	// its error message encrypted like every payload.
+	transport := &refusingTransport{Outbox: activities.Outbox{Dir: filepath.Join(dir, "outbox")}, refuse: "dark-web-monitoring.notice"}
+	s := startStackWith(t, dir, transport, keys)
+	ctx := context.Background()
+	id, _ := startCBP(t, s.client)
+	require.Eventually(t, func() bool {
+		for _, n := range status(t, s.client, id).Notices {
+			if n.Key == "dark-web-monitoring/notice" && n.State == workflows.NoticeFailing {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 100*time.Millisecond)
+	_, err = update(t, s.client, id, workflows.UpdateWaive, workflows.WaiveInput{Obligation: "public-statement", By: "coordinator", Reason: "covered by the department's statement"})
+	require.NoError(t, err)
+	_, err = update(t, s.client, id, workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "encrypted round trip"})
+	require.NoError(t, err)
+	require.NoError(t, s.client.GetWorkflow(ctx, id, "").Get(ctx, nil))
+
+	dc := codec.DataConverter(keys)
+	out := t.TempDir()
+	m, err := audit.ExportWithOptions(ctx, s.client, id, out, audit.ExportOptions{DataConverter: dc})
+	require.NoError(t, err)
+	require.Equal(t, []string{"k-audit"}, m.EncryptionKeyIDs)
+	require.Equal(t, "us-federal-breach", m.PlaybookName)
+	raw, err := os.ReadFile(filepath.Join(out, id, m.Runs[0].File))
+	require.NoError(t, err)
+	require.NotContains(t, string(raw), "coordinator", "the export holds ciphertext only")
+
+	rep, err := audit.Audit(ctx, audit.Source{Path: filepath.Join(out, id)}, audit.Options{DataConverter: dc})
+	require.NoError(t, err)
+	ir := rep.Incidents[0]
+	require.Equal(t, audit.ReplayOK, ir.Runs[0].Replay)
+	require.Equal(t, audit.FromResult, ir.StatusFrom)
+	w := findEntry(ir.Timeline, "coordinator", "waived", "public-statement")
+	require.NotNil(t, w)
+	require.Contains(t, w.Details, "covered by the department's statement")
+	failed := findEntry(ir.Timeline, "engine", "delivery failed", "dark-web-monitoring")
+	require.NotNil(t, failed)
+	require.Contains(t, failed.Details, "550 relay refused", "the failure message, decrypted")
+	require.Contains(t, failed.Record, "next try in", "the workflow's record of the round")
+	require.NotEmpty(t, failed.Notice.MessageID)
+	require.NotNil(t, findEntry(ir.Timeline, "engine", "delivery cancelled", "dark-web-monitoring"), "the forced close cancelled it")
+
+	rep, err = audit.Audit(ctx, audit.Source{Path: filepath.Join(out, id)}, audit.Options{})
+	require.Error(t, err)
+	require.Equal(t, audit.ReplayFailed, rep.Incidents[0].Runs[0].Replay)
+	require.Contains(t, strings.Join(rep.Incidents[0].Notes, "\n"), "key ID(s) k-audit")
+}
+
+// refusingTransport delivers into an outbox, except messages whose Message-ID contains refuse:
+// those fail at once, without retries within the round.
+type refusingTransport struct {
+	activities.Outbox
+	refuse string
+}
+
+func (r *refusingTransport) Deliver(ctx context.Context, messageID, from string, rcpts []string, raw []byte) (string, error) {
+	if strings.Contains(messageID, r.refuse) {
+		return "", temporal.NewNonRetryableApplicationError("550 relay refused", "SMTPRefused", nil)
+	}
+	return r.Outbox.Deliver(ctx, messageID, from, rcpts, raw)
 }
