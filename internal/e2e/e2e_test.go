@@ -93,7 +93,7 @@ func startCBP(t *testing.T, c client.Client) (string, workflows.StartIncidentInp
 	return id, in
 }
 
-func update(t *testing.T, c client.Client, id, name string, arg any) (workflows.Status, error) {
+func update(t testing.TB, c client.Client, id, name string, arg any) (workflows.Status, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -107,7 +107,7 @@ func update(t *testing.T, c client.Client, id, name string, arg any) (workflows.
 	return st, h.Get(ctx, &st)
 }
 
-func status(t *testing.T, c client.Client, id string) workflows.Status {
+func status(t testing.TB, c client.Client, id string) workflows.Status {
 	t.Helper()
 	v, err := c.QueryWorkflow(context.Background(), id, "", workflows.QueryStatus)
 	require.NoError(t, err)

@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/internal/audit"
+	"github.com/breachflow/breachflow/internal/config"
+	"github.com/breachflow/breachflow/internal/engine"
+	"github.com/breachflow/breachflow/playbook"
+	"github.com/breachflow/breachflow/workflows"
+)
+
+// yearPlaybook compresses a year of daily cadence reminders into minutes: one reminder every
+// 500 ms stands for one a day, so the history has the length and shape of a year-long incident.
+const yearPlaybook = `
+format: 1
+name: year
+version: "1"
+title: A year of monitoring
+defaults:
+  cadence: 500ms
+roles:
+  owner: {title: Owner, contacts: [{email: owner@agency.example}]}
+obligations:
+  - {id: watch, title: Monitor the dark web, citation: test, owner: owner, anchor: discovery, deadline: {clock: none}}
+`
+
+// TrivialTimers is a workflow with nothing but n one-millisecond timers: the baseline history.
+func TrivialTimers(ctx workflow.Context, n int) error {
+	for range n {
+		if err := workflow.Sleep(ctx, time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkAuditReplay compares the auditor's replay speed (hash check, replay, timeline) on a
+// year-long incident's history (365 daily reminders) with the SDK's replayer on a trivial
+// workflow history of the same length, in one run:
+//
+//	go test ./internal/e2e/ -run '^$' -bench AuditReplay -benchtime 5x
+//
+// Setting up records both histories on the embedded server, which takes about four minutes.
+func BenchmarkAuditReplay(b *testing.B) {
+	dir := b.TempDir()
+	srv, err := engine.StartEmbedded(dir, 0)
+	require.NoError(b, err)
+	defer srv.Stop()
+	c, err := engine.Dial(config.Temporal{Address: srv.HostPort(), Namespace: srv.Namespace()}, engine.Logger(slog.LevelError))
+	require.NoError(b, err)
+	defer c.Close()
+	set, err := engine.Templates("")
+	require.NoError(b, err)
+	ledger, err := activities.OpenLedger(filepath.Join(dir, "ledger"))
+	require.NoError(b, err)
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	engine.Register(w, &activities.Activities{Templates: set, Transport: &recorder{seen: map[string]time.Time{}}, Ledger: ledger, From: "desk@agency.example"})
+	w.RegisterWorkflow(TrivialTimers)
+	require.NoError(b, w.Start())
+	defer w.Stop()
+	ctx := context.Background()
+
+	// A year of daily reminders.
+	pb, err := playbook.Parse("year.yaml", []byte(yearPlaybook), set)
+	require.NoError(b, err)
+	id := workflows.NewIncidentID()
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.IncidentWorkflow,
+		workflows.StartIncidentInput{IncidentID: id, Title: "Year", DiscoveredAt: time.Now().UTC(), Playbook: *pb, StartedBy: "bench"})
+	require.NoError(b, err)
+	require.Eventually(b, func() bool {
+		n := 0
+		for _, nt := range status(b, c, id).Notices {
+			if nt.State == workflows.NoticeSent {
+				n++
+			}
+		}
+		return n >= 365
+	}, 10*time.Minute, time.Second)
+	_, err = update(b, c, id, workflows.UpdateClose, workflows.CloseInput{By: "bench", Force: true, Reason: "a year is over"})
+	require.NoError(b, err)
+	require.NoError(b, c.GetWorkflow(ctx, id, "").Get(ctx, nil))
+	exported := filepath.Join(dir, "export")
+	m, err := audit.Export(ctx, c, id, exported)
+	require.NoError(b, err)
+	events := m.TotalEvents
+
+	// The trivial history of the same length: five events per timer.
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "trivial", TaskQueue: workflows.TaskQueue}, TrivialTimers, events/5)
+	require.NoError(b, err)
+	require.NoError(b, run.Get(ctx, nil))
+	var trivial historypb.History
+	iter := c.GetWorkflowHistory(ctx, "trivial", "", false, 0)
+	for iter.HasNext() {
+		e, err := iter.Next()
+		require.NoError(b, err)
+		trivial.Events = append(trivial.Events, e)
+	}
+	trivialEvents := len(trivial.Events)
+	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&trivial)
+	require.NoError(b, err)
+	trivialFile := filepath.Join(dir, "trivial.json")
+	require.NoError(b, os.WriteFile(trivialFile, data, 0o600))
+	replayer := worker.NewWorkflowReplayer()
+	replayer.RegisterWorkflow(TrivialTimers)
+	b.Logf("incident history: %d events in %d run(s); trivial history: %d events", events, len(m.Runs), trivialEvents)
+
+	b.Run("audit-incident", func(b *testing.B) {
+		start := time.Now()
+		for range b.N {
+			rep, err := audit.Audit(ctx, audit.Source{Path: filepath.Join(exported, id)}, audit.Options{})
+			require.NoError(b, err)
+			require.Zero(b, rep.Summary.Failed)
+		}
+		b.ReportMetric(float64(events*b.N)/time.Since(start).Seconds(), "events/s")
+	})
+	b.Run("sdk-replayer-trivial", func(b *testing.B) {
+		start := time.Now()
+		for range b.N {
+			require.NoError(b, replayer.ReplayWorkflowHistoryFromJSONFile(nil, trivialFile))
+		}
+		b.ReportMetric(float64(trivialEvents*b.N)/time.Since(start).Seconds(), "events/s")
+	})
+}
