@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/mail"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -432,4 +434,26 @@ func keys[V any](m map[string]V) string {
 	}
 	sort.Strings(ks)
 	return strings.Join(ks, ", ")
+}
+
+// IsPath reports whether a playbook reference names a file rather than an embedded playbook.
+func IsPath(ref string) bool {
+	return strings.ContainsAny(ref, "/\\") || strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml")
+}
+
+// Resolve loads a playbook by reference: a file path, or the name of one of the playbooks in
+// embedded (files playbooks/NAME.yaml, e.g. templates.Embedded()).
+func Resolve(ref string, embedded fs.FS, templates TemplateSet) (*Playbook, error) {
+	if IsPath(ref) {
+		return LoadFile(ref, templates)
+	}
+	data, err := fs.ReadFile(embedded, "playbooks/"+ref+".yaml")
+	if err != nil {
+		names, _ := fs.Glob(embedded, "playbooks/*.yaml")
+		for i, n := range names {
+			names[i] = strings.TrimSuffix(path.Base(n), ".yaml")
+		}
+		return nil, fmt.Errorf("unknown playbook %q: give a file path or one of %s", ref, strings.Join(names, ", "))
+	}
+	return Parse(ref+".yaml", data, templates)
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -325,6 +326,6 @@ func names[V any](m map[string]V) string {
 	if len(ks) == 0 {
 		return "none"
 	}
-	sortStrings(ks)
+	sort.Strings(ks)
 	return strings.Join(ks, ", ")
 }

@@ -133,8 +133,7 @@ func rolesNotified(pb *playbook.Playbook) []string {
 	for r := range set {
 		roles = append(roles, r)
 	}
-	sortStrings(roles)
+	sort.Strings(roles)
 	return roles
 }
 
-func sortStrings(s []string) { sort.Strings(s) }

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -159,19 +158,8 @@ func StartEmbedded(dataDir string, port int) (*devserver.Server, error) {
 
 // LoadPlaybook loads a playbook by name (an embedded default such as us-federal-breach) or by
 // file path, validated against the templates.
-func LoadPlaybook(nameOrPath string, set *templates.Set) (*playbook.Playbook, error) {
-	if strings.ContainsAny(nameOrPath, "/\\") || strings.HasSuffix(nameOrPath, ".yaml") || strings.HasSuffix(nameOrPath, ".yml") {
-		return playbook.LoadFile(nameOrPath, set)
-	}
-	data, err := fs.ReadFile(templates.Embedded(), "playbooks/"+nameOrPath+".yaml")
-	if err != nil {
-		names, _ := fs.Glob(templates.Embedded(), "playbooks/*.yaml")
-		for i, n := range names {
-			names[i] = strings.TrimSuffix(filepath.Base(n), ".yaml")
-		}
-		return nil, fmt.Errorf("unknown playbook %q: give a file path or one of %s", nameOrPath, strings.Join(names, ", "))
-	}
-	return playbook.Parse(nameOrPath+".yaml", data, set)
+func LoadPlaybook(ref string, set *templates.Set) (*playbook.Playbook, error) {
+	return playbook.Resolve(ref, templates.Embedded(), set)
 }
 
 func keys(m map[string]enumspb.IndexedValueType) []string {

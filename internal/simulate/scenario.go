@@ -213,16 +213,16 @@ func Load(path string) (*Scenario, error) {
 	s.PlaybookRef = f.Playbook
 	pbPath := s.PlaybookRef
 	switch {
-	case pbPath != "" && isPath(pbPath):
+	case pbPath != "" && playbook.IsPath(pbPath):
 		pbPath = resolve(dir, pbPath)
 	case pbPath == "":
 		s.PlaybookRef = s.Incident.Playbook
 		pbPath = s.PlaybookRef
-		if isPath(pbPath) {
+		if playbook.IsPath(pbPath) {
 			pbPath = resolve(filepath.Dir(s.IncidentPath), pbPath)
 		}
 	}
-	if s.Playbook, err = loadPlaybook(pbPath, s.templates); err != nil {
+	if s.Playbook, err = playbook.Resolve(pbPath, templates.Embedded(), s.templates); err != nil {
 		return nil, fmt.Errorf("%s: playbook: %w", name, err)
 	}
 
@@ -430,27 +430,6 @@ func loadTemplates(dir string) (*templates.Set, error) {
 		return nil, fmt.Errorf("loading templates: %w", err)
 	}
 	return set, nil
-}
-
-// loadPlaybook loads an embedded playbook by name or a playbook file by path, like the starter
-// (internal/engine is not used: it links the embedded Temporal server).
-func loadPlaybook(nameOrPath string, set *templates.Set) (*playbook.Playbook, error) {
-	if isPath(nameOrPath) {
-		return playbook.LoadFile(nameOrPath, set)
-	}
-	data, err := fs.ReadFile(templates.Embedded(), "playbooks/"+nameOrPath+".yaml")
-	if err != nil {
-		names, _ := fs.Glob(templates.Embedded(), "playbooks/*.yaml")
-		for i, n := range names {
-			names[i] = strings.TrimSuffix(filepath.Base(n), ".yaml")
-		}
-		return nil, fmt.Errorf("unknown playbook %q: give a file path or one of %s", nameOrPath, strings.Join(names, ", "))
-	}
-	return playbook.Parse(nameOrPath+".yaml", data, set)
-}
-
-func isPath(s string) bool {
-	return strings.ContainsAny(s, "/\\") || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
 }
 
 func resolve(dir, p string) string {
