@@ -136,4 +136,3 @@ func rolesNotified(pb *playbook.Playbook) []string {
 	sort.Strings(roles)
 	return roles
 }
-
