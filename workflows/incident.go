@@ -178,7 +178,9 @@ func (w *incident) historyFull(ctx workflow.Context) bool {
 // resume in the new run with the same content, so the same Message-ID.
 func (w *incident) continueAsNew(ctx workflow.Context) error {
 	w.continuing = true
-	if err := workflow.Await(ctx, func() bool { return len(w.delivering) == 0 && len(w.drafting) == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool {
+		return len(w.delivering) == 0 && len(w.drafting) == 0 && workflow.AllHandlersFinished(ctx)
+	}); err != nil {
 		return err
 	}
 	now := workflow.Now(ctx)
