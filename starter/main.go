@@ -22,6 +22,7 @@ import (
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/icalexport"
 	"github.com/breachflow/breachflow/internal/incidentfile"
+	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -42,6 +43,8 @@ Coordinator commands (connect to TEMPORAL_ADDRESS, default localhost:7233):
                                    pause an obligation's clock (law-enforcement delay); again to extend
   release INC OBLIGATION           end a hold; the clock runs again
   discovery INC --at T --reason R  correct the discovery time; clocks anchored on it re-arm
+  contacts INC ROLE EMAIL[,EMAIL] --reason R
+                                   replace a role's addresses (e.g. one bounced); failing notices retry at once
   calendar INC [--out FILE]        write the open deadlines as an iCalendar (.ics) file
   export INC [--out DIR]           write every run's history and manifest.json (SHA-256s) to DIR/INC-…/
   audit PATH|INC [--format table|md|json] [--live] [--progress]
@@ -93,6 +96,7 @@ var commands = map[string]func(args []string, out io.Writer) error{
 	"release":   cmdRelease,
 	"discovery": cmdDiscovery,
 	"calendar":  cmdCalendar,
+	"contacts":  cmdContacts,
 	"simulate":  cmdSimulate,
 	"export":    cmdExport,
 	"audit":     cmdAudit,
@@ -455,6 +459,22 @@ func cmdDiscovery(args []string, out io.Writer) error {
 		return err
 	}
 	return c.update(out, pos[0], workflows.UpdateCorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: t, By: c.by, Reason: *reason})
+}
+
+func cmdContacts(args []string, out io.Writer) error {
+	c := newCommon("contacts")
+	reason := c.fs.String("reason", "", "why the addresses change (required)")
+	pos, err := c.parse(args, 3)
+	if err != nil {
+		return err
+	}
+	var contacts []playbook.Contact
+	for _, e := range strings.Split(pos[2], ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			contacts = append(contacts, playbook.Contact{Email: e})
+		}
+	}
+	return c.update(out, pos[0], workflows.UpdateSetContacts, workflows.SetContactsInput{Role: pos[1], Contacts: contacts, By: c.by, Reason: *reason})
 }
 
 func cmdCalendar(args []string, out io.Writer) error {

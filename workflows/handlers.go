@@ -42,6 +42,7 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 		{UpdateSendNotice, w.sendNotice, w.validateSendNotice},
 		{UpdateClose, w.close, w.validateClose},
 		{UpdateApprove, w.approve, w.validateApprove},
+		{UpdateSetContacts, w.setContacts, w.validateSetContacts},
 		{UpdateHold, w.hold, w.validateHold},
 		{UpdateRelease, w.release, w.validateRelease},
 		{UpdateCorrectDiscovery, w.correctDiscovery, w.validateCorrectDiscovery},
@@ -328,4 +329,43 @@ func names[V any](m map[string]V) string {
 	}
 	sort.Strings(ks)
 	return strings.Join(ks, ", ")
+}
+
+func (w *incident) validateSetContacts(ctx workflow.Context, in SetContactsInput) error {
+	if w.st.Status != IncidentOpen {
+		return errClosed
+	}
+	if err := checkActor(in.By); err != nil {
+		return err
+	}
+	role, ok := w.st.Playbook.Roles[in.Role]
+	if !ok {
+		return fmt.Errorf("unknown role %q: the playbook declares %s", in.Role, names(w.st.Playbook.Roles))
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return errors.New("reason is required to change contacts: say why (e.g. the address bounced)")
+	}
+	if len(in.Contacts) == 0 && len(role.Contacts) == 0 {
+		return fmt.Errorf("role %s would have no address left: notices go to it", in.Role)
+	}
+	for i, c := range in.Contacts {
+		if err := playbook.CheckAddress(c.Email); err != nil {
+			return fmt.Errorf("contacts[%d]: %w", i, err)
+		}
+		if !role.Allows(c.Email) {
+			return fmt.Errorf("contacts[%d]: %q is not in an allowed domain for %s (%s): check for a typo", i, c.Email, in.Role, strings.Join(role.AllowedDomains, ", "))
+		}
+	}
+	return nil
+}
+
+func (w *incident) setContacts(ctx workflow.Context, in SetContactsInput) (Status, error) {
+	now := workflow.Now(ctx)
+	if w.st.Contacts == nil {
+		w.st.Contacts = map[string][]playbook.Contact{}
+	}
+	w.st.Contacts[in.Role] = in.Contacts
+	w.contactsChanged++
+	w.log(now, in.By, "contacts changed", "", fmt.Sprintf("role %s now has %d address(es): %s", in.Role, len(in.Contacts), in.Reason))
+	return w.after(ctx)
 }

@@ -46,6 +46,8 @@ type incident struct {
 	// every activity); deterministic, so replay computes the same. It stands in where the SDK
 	// reports no history length (the time-skipping test environment).
 	events int
+	// contactsChanged counts contact changes; deliveries waiting between rounds retry at once.
+	contactsChanged int
 	// continuing is set once the run is handing over to a new one: no delivery starts, and
 	// deliveries waiting between rounds stop (their notices stay queued in the carried state).
 	continuing bool

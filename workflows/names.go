@@ -28,6 +28,8 @@ const (
 	UpdateClose = "close"
 	// UpdateApprove approves a notice awaiting approval (ApproveInput).
 	UpdateApprove = "approve"
+	// UpdateSetContacts replaces a role's contacts (SetContactsInput).
+	UpdateSetContacts = "set-contacts"
 	// UpdateHold puts an obligation on hold or extends its hold (HoldInput).
 	UpdateHold = "hold"
 	// UpdateRelease ends a hold (ReleaseInput).

@@ -88,7 +88,9 @@ func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
 		w.logger.Warn("Notice delivery failed; will retry", "Notice", n.Key, "Round", round+1, "RetryIn", wait)
 		// Wait out the backoff, unless the run hands over to a new one: then the notice stays
 		// failing in the carried state and the new run retries it.
-		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.continuing }); err != nil {
+		// A change of contacts retries at once: the failure may have been the address.
+		kick := w.contactsChanged
+		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.continuing || w.contactsChanged != kick }); err != nil {
 			w.cancelled(n)
 			return
 		}

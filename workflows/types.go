@@ -124,6 +124,15 @@ type CorrectDiscoveryInput struct {
 	Reason       string    `json:"reason"`
 }
 
+// SetContactsInput replaces a role's contacts in this incident, e.g. to fix an address a notice
+// bounced on; notices still failing use the new addresses on their next round.
+type SetContactsInput struct {
+	Role     string             `json:"role"`
+	Contacts []playbook.Contact `json:"contacts"`
+	By       string             `json:"by"`
+	Reason   string             `json:"reason"`
+}
+
 // CloseInput closes the incident.
 type CloseInput struct {
 	By string `json:"by"`
