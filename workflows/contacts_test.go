@@ -40,7 +40,9 @@ func TestFixingAContactRetriesAtOnce(t *testing.T) {
 	b.next = &activities.Outbox{Dir: h.outbox}
 	in := cbpInput(t, t0)
 	in.Contacts["law_enforcement"] = []playbook.Contact{{Email: "cyber-liaison@fbi.exmaple"}}
-	fix := func(at time.Duration, in workflows.SetContactsInput, want string) { h.do(at, workflows.UpdateSetContacts, in, want) }
+	fix := func(at time.Duration, in workflows.SetContactsInput, want string) {
+		h.do(at, workflows.UpdateSetContacts, in, want)
+	}
 
 	h.do(hour, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "law-enforcement", By: "a"}, "")
 	h.snapshot(hour + 5*time.Minute)
