@@ -16,8 +16,6 @@ import (
 	"github.com/breachflow/breachflow/activities"
 	"github.com/breachflow/breachflow/internal/audit"
 	"github.com/breachflow/breachflow/internal/codec"
-	"github.com/breachflow/breachflow/internal/engine"
-	"github.com/breachflow/breachflow/internal/incidentfile"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -215,20 +213,9 @@ func TestExportAuditContinueAsNew(t *testing.T) {
 	dir := t.TempDir()
 	s := startStack(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")})
 	ctx := context.Background()
-	raw, err := os.ReadFile("../../examples/cbp-2019.yaml")
-	require.NoError(t, err)
-	f, err := incidentfile.Parse("cbp-2019.yaml", raw)
-	require.NoError(t, err)
-	set, err := engine.Templates("")
-	require.NoError(t, err)
-	pb, err := engine.LoadPlaybook(f.Playbook, set)
-	require.NoError(t, err)
-	id := workflows.NewIncidentID()
-	in, err := f.Input(id, pb, "coordinator", time.Now().UTC().Truncate(time.Second), true)
-	require.NoError(t, err)
+	in := cbpInput(t, nil)
 	in.ContinueAfterEvents = 40 // hand over after a few actions
-	_, err = s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.IncidentWorkflow, in)
-	require.NoError(t, err)
+	id := startIncident(t, s.client, in)
 
 	firstRun := func() string {
 		d, err := s.client.DescribeWorkflowExecution(ctx, id, "")

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,10 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/breachflow/breachflow/activities"
 	"github.com/breachflow/breachflow/internal/audit"
-	"github.com/breachflow/breachflow/internal/config"
-	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -57,25 +53,12 @@ func TrivialSignals(ctx workflow.Context, n int) error {
 // Setting up records both histories on the embedded server, which takes about four minutes.
 func BenchmarkAuditReplay(b *testing.B) {
 	dir := b.TempDir()
-	srv, err := engine.StartEmbedded(dir, 0)
-	require.NoError(b, err)
-	defer srv.Stop()
-	c, err := engine.Dial(config.Temporal{Address: srv.HostPort(), Namespace: srv.Namespace()}, engine.Logger(slog.LevelError))
-	require.NoError(b, err)
-	defer c.Close()
-	set, err := engine.Templates("")
-	require.NoError(b, err)
-	ledger, err := activities.OpenLedger(filepath.Join(dir, "ledger"))
-	require.NoError(b, err)
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	engine.Register(w, &activities.Activities{Templates: set, Transport: &recorder{seen: map[string]time.Time{}}, Ledger: ledger, From: "desk@agency.example"})
-	w.RegisterWorkflow(TrivialSignals)
-	require.NoError(b, w.Start())
-	defer w.Stop()
+	s := startStackWith(b, dir, &recorder{seen: map[string]time.Time{}}, nil, TrivialSignals)
+	c := s.client
 	ctx := context.Background()
 
 	// A year of daily reminders.
-	pb, err := playbook.Parse("year.yaml", []byte(yearPlaybook), set)
+	pb, err := playbook.Parse("year.yaml", []byte(yearPlaybook), s.templates)
 	require.NoError(b, err)
 	id := workflows.NewIncidentID()
 	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.IncidentWorkflow,

@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,11 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/breachflow/breachflow/activities"
-	"github.com/breachflow/breachflow/internal/config"
-	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -60,23 +54,10 @@ func (r *recorder) Deliver(_ context.Context, messageID, _ string, _ []string, _
 //
 //	go test ./internal/e2e/ -run '^$' -bench ReminderLateness -benchtime 1x
 func BenchmarkReminderLateness(b *testing.B) {
-	dir := b.TempDir()
-	srv, err := engine.StartEmbedded(dir, 0)
-	require.NoError(b, err)
-	defer srv.Stop()
-	c, err := engine.Dial(config.Temporal{Address: srv.HostPort(), Namespace: srv.Namespace()}, engine.Logger(slog.LevelError))
-	require.NoError(b, err)
-	defer c.Close()
-	set, err := engine.Templates("")
-	require.NoError(b, err)
-	ledger, err := activities.OpenLedger(filepath.Join(dir, "ledger"))
-	require.NoError(b, err)
 	rec := &recorder{seen: map[string]time.Time{}}
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	engine.Register(w, &activities.Activities{Templates: set, Transport: rec, Ledger: ledger, From: "desk@agency.example"})
-	require.NoError(b, w.Start())
-	defer w.Stop()
-	pb, err := playbook.Parse("bench.yaml", []byte(benchPlaybook), set)
+	s := startStackWith(b, b.TempDir(), rec, nil)
+	c := s.client
+	pb, err := playbook.Parse("bench.yaml", []byte(benchPlaybook), s.templates)
 	require.NoError(b, err)
 
 	for _, n := range []int{10, 1000} {

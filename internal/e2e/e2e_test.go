@@ -27,14 +27,16 @@ import (
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/incidentfile"
 	"github.com/breachflow/breachflow/internal/smtptest"
+	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
 )
 
 // stack is an embedded server, a client and a worker sharing one data folder.
 type stack struct {
-	srv    *devserver.Server
-	client client.Client
-	worker worker.Worker
+	srv       *devserver.Server
+	client    client.Client
+	worker    worker.Worker
+	templates *templates.Set
 }
 
 func startStack(t *testing.T, dataDir string, transport activities.Transport) *stack {
@@ -42,8 +44,9 @@ func startStack(t *testing.T, dataDir string, transport activities.Transport) *s
 	return startStackWith(t, dataDir, transport, nil)
 }
 
-// startStackWith is startStack with payload encryption when keys is not nil.
-func startStackWith(t *testing.T, dataDir string, transport activities.Transport, keys *codec.Keyring) *stack {
+// startStackWith is startStack with payload encryption when keys is not nil, and any extra
+// workflows registered on the worker.
+func startStackWith(t testing.TB, dataDir string, transport activities.Transport, keys *codec.Keyring, extra ...any) *stack {
 	t.Helper()
 	srv, err := engine.StartEmbedded(dataDir, 0)
 	require.NoError(t, err)
@@ -55,8 +58,11 @@ func startStackWith(t *testing.T, dataDir string, transport activities.Transport
 	require.NoError(t, err)
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	engine.Register(w, &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "incident-desk@agency.example"})
+	for _, wf := range extra {
+		w.RegisterWorkflow(wf)
+	}
 	require.NoError(t, w.Start())
-	s := &stack{srv: srv, client: c, worker: w}
+	s := &stack{srv: srv, client: c, worker: w, templates: set}
 	t.Cleanup(s.stop)
 	return s
 }
@@ -72,25 +78,41 @@ func (s *stack) stop() {
 	s.srv = nil
 }
 
-// startCBP starts the example incident, discovered now.
-func startCBP(t *testing.T, c client.Client) (string, workflows.StartIncidentInput) {
+// cbpInput is the example incident (examples/cbp-2019.yaml), discovered now, with edit applied
+// to the file first (nil for none).
+func cbpInput(t testing.TB, edit func(*incidentfile.File)) workflows.StartIncidentInput {
 	t.Helper()
 	raw, err := os.ReadFile("../../examples/cbp-2019.yaml")
 	require.NoError(t, err)
 	f, err := incidentfile.Parse("cbp-2019.yaml", raw)
 	require.NoError(t, err)
+	if edit != nil {
+		edit(f)
+	}
 	set, err := engine.Templates("")
 	require.NoError(t, err)
 	pb, err := engine.LoadPlaybook(f.Playbook, set)
 	require.NoError(t, err)
-	id := workflows.NewIncidentID()
-	in, err := f.Input(id, pb, "coordinator", time.Now().UTC().Truncate(time.Second), true)
+	in, err := f.Input(workflows.NewIncidentID(), pb, "coordinator", time.Now().UTC().Truncate(time.Second), true)
 	require.NoError(t, err)
-	_, err = c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: workflows.IncidentWorkflowID(id), TaskQueue: workflows.TaskQueue,
+	return in
+}
+
+// startIncident starts an incident workflow with the title in its memo, as the starter does.
+func startIncident(t testing.TB, c client.Client, in workflows.StartIncidentInput) string {
+	t.Helper()
+	_, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: workflows.IncidentWorkflowID(in.IncidentID), TaskQueue: workflows.TaskQueue, Memo: map[string]any{"title": in.Title},
 	}, workflows.IncidentWorkflow, in)
 	require.NoError(t, err)
-	return id, in
+	return in.IncidentID
+}
+
+// startCBP starts the example incident, discovered now.
+func startCBP(t *testing.T, c client.Client) (string, workflows.StartIncidentInput) {
+	t.Helper()
+	in := cbpInput(t, nil)
+	return startIncident(t, c, in), in
 }
 
 func update(t testing.TB, c client.Client, id, name string, arg any) (workflows.Status, error) {

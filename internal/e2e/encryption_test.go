@@ -2,18 +2,15 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
 
 	"github.com/breachflow/breachflow/activities"
 	"github.com/breachflow/breachflow/internal/codec"
-	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/incidentfile"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -26,24 +23,11 @@ func runCanaryIncident(t *testing.T, keys *codec.Keyring) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	s := startStackWith(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")}, keys)
-	raw, err := os.ReadFile("../../examples/cbp-2019.yaml")
-	require.NoError(t, err)
-	f, err := incidentfile.Parse("cbp-2019.yaml", raw)
-	require.NoError(t, err)
-	f.Facts["summary"] = "Images copied by " + canary
-	f.Title = "Breach " + canary
-	set, err := engine.Templates("")
-	require.NoError(t, err)
-	pb, err := engine.LoadPlaybook(f.Playbook, set)
-	require.NoError(t, err)
-	id := workflows.NewIncidentID()
-	in, err := f.Input(id, pb, "coordinator", time.Now().UTC(), true)
-	require.NoError(t, err)
-	_, err = s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: id, TaskQueue: workflows.TaskQueue, Memo: map[string]any{"title": in.Title},
-	}, workflows.IncidentWorkflow, in)
-	require.NoError(t, err)
-	_, err = update(t, s.client, id, workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "location", Value: "port " + canary, By: "analyst"})
+	id := startIncident(t, s.client, cbpInput(t, func(f *incidentfile.File) {
+		f.Facts["summary"] = "Images copied by " + canary
+		f.Title = "Breach " + canary
+	}))
+	_, err := update(t, s.client, id, workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "location", Value: "port " + canary, By: "analyst"})
 	require.NoError(t, err)
 	_, err = update(t, s.client, id, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"})
 	require.NoError(t, err)

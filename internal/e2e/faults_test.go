@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"net"
 	"os"
@@ -95,21 +94,8 @@ const faultCanary = "FAULTCANARY-91c2"
 
 func startCanaryIncident(t *testing.T, c client.Client) string {
 	t.Helper()
-	raw, err := os.ReadFile("../../examples/cbp-2019.yaml")
-	require.NoError(t, err)
-	f, err := incidentfile.Parse("cbp-2019.yaml", raw)
-	require.NoError(t, err)
-	f.Facts["summary"] = "Images copied by " + faultCanary
-	set, err := engine.Templates("")
-	require.NoError(t, err)
-	pb, err := engine.LoadPlaybook(f.Playbook, set)
-	require.NoError(t, err)
-	id := workflows.NewIncidentID()
-	in, err := f.Input(id, pb, "coordinator", time.Now().UTC(), true)
-	require.NoError(t, err)
-	_, err = c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.IncidentWorkflow, in)
-	require.NoError(t, err)
-	_, err = update(t, c, id, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"})
+	id := startIncident(t, c, cbpInput(t, func(f *incidentfile.File) { f.Facts["summary"] = "Images copied by " + faultCanary }))
+	_, err := update(t, c, id, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"})
 	require.NoError(t, err)
 	return id
 }
