@@ -51,7 +51,7 @@ const RenderNoticeActivity = "RenderNotice"
 // setDraft makes r the content awaiting approval.
 func (w *incident) setDraft(n *NoticeRecord, r templates.Rendered) {
 	n.Draft, n.Subject, n.ContentHash = &r, r.Subject, r.ContentHash
-	n.MessageID = activities.MessageID(w.st.IncidentID, n.Key, r.ContentHash)
+	n.MessageID = activities.MessageID(w.st.IncidentID, n.Key.String(), r.ContentHash)
 }
 
 // requestApproval renders a notice that needs approvals and records it as awaiting them. The
@@ -64,8 +64,8 @@ func (w *incident) requestApproval(ctx workflow.Context, n *NoticeRecord, needed
 	n.State, n.ApprovalsNeeded = NoticeAwaitingApproval, needed
 	w.setDraft(n, r)
 	w.st.Notices = append(w.st.Notices, n)
-	w.log(workflow.Now(ctx), n.RequestedBy, "requested approval", n.Obligation,
-		fmt.Sprintf("%d approval(s) needed for content %s", needed, n.ContentHash))
+	withUpdate(ctx, w.log(workflow.Now(ctx), n.RequestedBy, ActionApprovalRequested, n.Obligation,
+		fmt.Sprintf("%d approval(s) needed for content %s", needed, n.ContentHash))).NoticeKey = n.Key
 	return nil
 }
 
@@ -86,8 +86,8 @@ func (w *incident) redraft() {
 			lapsed := len(n.Approvals)
 			w.setDraft(n, r)
 			n.Approvals = nil
-			w.log(workflow.Now(ctx), "engine", "approvals lapsed", n.Obligation,
-				fmt.Sprintf("content changed to %s; %d approval(s) must be given again", r.ContentHash, lapsed))
+			w.log(workflow.Now(ctx), ActorEngine, ActionApprovalsLapsed, n.Obligation,
+				fmt.Sprintf("content changed to %s; %d approval(s) must be given again", r.ContentHash, lapsed)).NoticeKey = n.Key
 			w.changed = true
 		})
 	}
@@ -100,7 +100,7 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 	if err := checkActor(in.By); err != nil {
 		return err
 	}
-	n := w.notice(in.Obligation + "/notice")
+	n := w.notice(OwnNoticeKey(in.Obligation))
 	switch {
 	case n == nil:
 		return fmt.Errorf("no notice of %q awaits approval: request it with `starter send` first", in.Obligation)
@@ -125,12 +125,12 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 
 func (w *incident) approve(ctx workflow.Context, in ApproveInput) (Status, error) {
 	now := workflow.Now(ctx)
-	n := w.notice(in.Obligation + "/notice")
+	n := w.notice(OwnNoticeKey(in.Obligation))
 	n.Approvals = append(n.Approvals, Approval{By: in.By, At: now, ContentHash: n.ContentHash})
-	w.log(now, in.By, "approved", in.Obligation, fmt.Sprintf("content %s (%d of %d)", n.ContentHash, len(n.Approvals), n.ApprovalsNeeded))
+	w.act(ctx, in.By, ActionApproved, in.Obligation, fmt.Sprintf("content %s (%d of %d)", n.ContentHash, len(n.Approvals), n.ApprovalsNeeded)).NoticeKey = n.Key
 	if len(n.Approvals) >= n.ApprovalsNeeded {
 		n.State = NoticeQueued
-		w.log(now, "engine", "notice released", in.Obligation, "all approvals given; sending the approved content")
+		withUpdate(ctx, w.log(now, ActorEngine, ActionNoticeReleased, in.Obligation, "all approvals given; sending the approved content")).NoticeKey = n.Key
 	}
 	return w.after(ctx)
 }
@@ -148,7 +148,7 @@ func (w *incident) preview(obligation string) (Preview, error) {
 		Obligation: obligation, Template: def.Notice.Template,
 		To: w.addresses(def.Notice.To), Cc: w.addresses(def.Notice.Cc), ApprovalsNeeded: def.Notice.Approvals,
 	}
-	if n := w.notice(obligation + "/notice"); n != nil {
+	if n := w.notice(OwnNoticeKey(obligation)); n != nil {
 		p.State, p.RequestedBy, p.Approvals = n.State, n.RequestedBy, n.Approvals
 		if n.Draft != nil {
 			p.Rendered = n.Draft
@@ -161,7 +161,7 @@ func (w *incident) preview(obligation string) (Preview, error) {
 	}
 	// Not requested yet: the data as a request now would render it.
 	now := w.lastNow
-	probe := &NoticeRecord{Key: obligation + "/notice", Obligation: obligation, Kind: templates.KindNotice,
+	probe := &NoticeRecord{Key: OwnNoticeKey(obligation), Obligation: obligation, Kind: templates.KindNotice,
 		Template: def.Notice.Template, ToRoles: def.Notice.To, CcRoles: def.Notice.Cc, RequestedAt: now}
 	p.Data = ptr(w.noticeData(now, probe))
 	return p, nil

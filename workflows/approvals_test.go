@@ -106,7 +106,7 @@ func TestAllowedDomainsRefuseForeignAddresses(t *testing.T) {
 
 func noticeOf(st workflows.Status, key string) workflows.NoticeRecord {
 	for _, n := range st.Notices {
-		if n.Key == key {
+		if n.Key.String() == key {
 			return n
 		}
 	}

@@ -3,6 +3,8 @@ package workflows
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -19,6 +21,14 @@ type rung struct {
 	kind string
 	// label is shown in the record, e.g. "1 day before the deadline".
 	label string
+	// series and k place a rung of a repeating series (escalations, cadence reminders): its
+	// k-th rung. Empty for the rungs of the reminder ladder.
+	series string
+	k      int
+	// skipped counts the earlier rungs of its series that fell due with it and are superseded
+	// by it; firstSkipped labels the earliest of them.
+	skipped      int
+	firstSkipped string
 }
 
 // evaluate brings every obligation up to date with the facts and the clock: applicability,
@@ -47,7 +57,7 @@ func (w *incident) evaluateObligation(now time.Time, o *ObligationState) {
 	}
 	if !w.applies(def) {
 		if o.State != StateNotApplicable {
-			w.log(now, "engine", "not applicable", o.ID, "its condition on facts does not hold")
+			w.log(now, ActorEngine, ActionNotApplicable, o.ID, "its condition on facts does not hold")
 			o.State = StateNotApplicable
 		}
 		return
@@ -55,7 +65,7 @@ func (w *incident) evaluateObligation(now time.Time, o *ObligationState) {
 	anchor, started := w.anchorTime(def)
 	if !started {
 		if o.State != StatePending {
-			w.log(now, "engine", "clock stopped", o.ID, "its anchor no longer holds")
+			w.log(now, ActorEngine, ActionClockStopped, o.ID, "its anchor no longer holds")
 		}
 		o.State, o.AnchorAt, o.Deadline, o.OverdueAt = StatePending, time.Time{}, time.Time{}, time.Time{}
 		return
@@ -67,9 +77,9 @@ func (w *incident) evaluateObligation(now time.Time, o *ObligationState) {
 	switch {
 	case o.ActiveSince.IsZero():
 		o.ActiveSince = now
-		w.log(now, "engine", "clock started", o.ID, deadlineText(deadline, def))
+		w.log(now, ActorEngine, ActionClockStarted, o.ID, deadlineText(deadline, def))
 	case !deadline.Equal(o.Deadline):
-		w.log(now, "engine", "deadline moved", o.ID, fmt.Sprintf("from %s to %s", stamp(o.Deadline), deadlineText(deadline, def)))
+		w.log(now, ActorEngine, ActionDeadlineMoved, o.ID, fmt.Sprintf("from %s to %s", stamp(o.Deadline), deadlineText(deadline, def)))
 	}
 	o.AnchorAt, o.Deadline = anchor, deadline
 	if h := o.Hold; h != nil {
@@ -78,7 +88,7 @@ func (w *incident) evaluateObligation(now time.Time, o *ObligationState) {
 			w.holdReminder(now, o, def)
 			return
 		}
-		w.endHold(o, h.Until, "engine", "hold expired without being re-confirmed; the clock runs again")
+		w.endHold(o, h.Until, ActorEngine, "hold expired without being re-confirmed; the clock runs again")
 		o.Deadline = w.deadline(o, anchor)
 	}
 	switch {
@@ -86,35 +96,97 @@ func (w *incident) evaluateObligation(now time.Time, o *ObligationState) {
 		o.State, o.OverdueAt = StateDue, time.Time{}
 	case o.State != StateOverdue:
 		o.State, o.OverdueAt = StateOverdue, now
-		w.log(now, "engine", "overdue", o.ID, "deadline "+stamp(o.Deadline)+" passed")
+		w.log(now, ActorEngine, ActionOverdue, o.ID, "deadline "+stamp(o.Deadline)+" passed")
 	}
-	if n := def.Notice; n != nil && n.Send == playbook.SendOnDue && w.notice(o.ID+"/notice") == nil {
-		w.queueNotice(now, o.ID, templates.KindNotice, o.ID+"/notice", n.Template, n.To, n.Cc, "engine")
+	if n := def.Notice; n != nil && n.Send == playbook.SendOnDue && w.notice(OwnNoticeKey(o.ID)) == nil {
+		w.queueNotice(now, o.ID, templates.KindNotice, OwnNoticeKey(o.ID), n.Template, n.To, n.Cc, ActorEngine)
 	}
 	// Of the rungs of one kind that are due now, only the latest is sent: after an outage, one
 	// reminder that says where things stand beats a burst of stale ones. The others are recorded
 	// as skipped.
 	latest := map[string]rung{}
+	skipped := map[string]int{}
+	firstSkipped := map[string]string{}
 	for _, r := range w.rungs(o, def, now) {
-		if r.at.After(now) {
-			break
-		}
-		if _, done := o.Sent[r.key]; done {
+		if r.at.After(now) || handled(o, r) {
 			continue
 		}
-		if o.Sent == nil {
-			o.Sent = map[string]time.Time{}
-		}
-		o.Sent[r.key] = now
+		markHandled(o, r, now)
+		n, first := r.skipped, r.firstSkipped
 		if prev, ok := latest[r.kind]; ok {
-			w.log(now, "engine", "skipped "+prev.kind, o.ID, prev.label+": superseded by a later one")
+			n, first = n+1, prev.label
 		}
+		if n > 0 && skipped[r.kind] == 0 {
+			firstSkipped[r.kind] = first
+		}
+		skipped[r.kind] += n
 		latest[r.kind] = r
+	}
+	for _, kind := range []string{templates.KindReminder, templates.KindEscalation} {
+		// One line however many were superseded: an incident opened years after discovery
+		// would otherwise write a line for every missed daily rung.
+		switch n := skipped[kind]; {
+		case n == 1:
+			w.log(now, ActorEngine, SkippedAction(kind), o.ID, firstSkipped[kind]+": superseded by a later one")
+		case n > 1:
+			w.log(now, ActorEngine, SkippedAction(kind), o.ID,
+				fmt.Sprintf("%d %ss superseded by a later one, the first %s", n, kind, firstSkipped[kind])).Count = n
+		}
 	}
 	for _, kind := range []string{templates.KindReminder, templates.KindEscalation} {
 		if r, ok := latest[kind]; ok {
 			w.sendRung(now, o, def, r)
 		}
+	}
+}
+
+// handled reports whether a rung was already sent or skipped.
+func handled(o *ObligationState, r rung) bool {
+	if r.series != "" {
+		return r.k <= o.Repeats[r.series]
+	}
+	_, done := o.Sent[r.key]
+	return done
+}
+
+// markHandled records a rung as handled; for a series, every earlier rung with it.
+func markHandled(o *ObligationState, r rung, now time.Time) {
+	if r.series != "" {
+		if o.Repeats == nil {
+			o.Repeats = map[string]int{}
+		}
+		o.Repeats[r.series] = max(o.Repeats[r.series], r.k)
+		return
+	}
+	if o.Sent == nil {
+		o.Sent = map[string]time.Time{}
+	}
+	o.Sent[r.key] = now
+}
+
+// migrateSent moves the handled rungs of repeating series, which runs before Repeats existed kept
+// one key each in Sent ("escalation/<deadline>/<k>"), into Repeats. The two say the same: every
+// rung of a series up to the latest handled one was handled.
+func migrateSent(o *ObligationState) {
+	for key := range o.Sent {
+		head, rest, _ := strings.Cut(key, "/")
+		if head != "escalation" && head != "cadence" {
+			continue
+		}
+		i := strings.LastIndex(rest, "/")
+		if i < 0 {
+			continue
+		}
+		k, err := strconv.Atoi(rest[i+1:])
+		if err != nil {
+			continue
+		}
+		if o.Repeats == nil {
+			o.Repeats = map[string]int{}
+		}
+		series := head + "/" + rest[:i]
+		o.Repeats[series] = max(o.Repeats[series], k)
+		delete(o.Sent, key)
 	}
 }
 
@@ -131,19 +203,11 @@ func (w *incident) rungs(o *ObligationState, def *playbook.Obligation, now time.
 	var rs []rung
 	if o.Deadline.IsZero() {
 		every := pb.CadenceFor(def)
-		start := maxTime(anchor, o.ActiveSince)
+		series := fmt.Sprintf("cadence/%d", anchor.Unix())
 		// Cadence reminders are counted from the anchor, so a restart does not shift them.
-		for k, at := 1, anchor.Add(every); k <= maxRepeats; k, at = k+1, at.Add(every) {
-			if !at.After(start) {
-				continue
-			}
-			rs = append(rs, rung{key: fmt.Sprintf("cadence/%d/%d", anchor.Unix(), k), at: at, kind: templates.KindReminder,
-				label: fmt.Sprintf("open for %s", templates.HumanDuration(at.Sub(o.AnchorAt)))})
-			if at.After(now) {
-				break
-			}
-		}
-		return rs
+		return seriesRungs(series, templates.KindReminder, anchor.Add(every), every,
+			maxTime(anchor, o.ActiveSince), o.Repeats[series], now,
+			func(at time.Time) string { return fmt.Sprintf("open for %s", templates.HumanDuration(at.Sub(o.AnchorAt))) })
 	}
 	window := o.Deadline.Sub(o.AnchorAt)
 	for i, r := range pb.RemindersFor(def) {
@@ -166,15 +230,52 @@ func (w *incident) rungs(o *ObligationState, def *playbook.Obligation, now time.
 		rs = append(rs, rung{key: fmt.Sprintf("reminder/%d/%d", o.Deadline.Unix(), i), at: at, kind: templates.KindReminder, label: label})
 	}
 	if esc := pb.EscalationFor(def); esc != nil {
-		for k, at := 1, o.Deadline; k <= maxRepeats; k, at = k+1, at.Add(esc.Every.Std()) {
-			rs = append(rs, rung{key: fmt.Sprintf("escalation/%d/%d", o.Deadline.Unix(), k), at: at, kind: templates.KindEscalation,
-				label: fmt.Sprintf("escalation %d", k)})
-			if at.After(now) {
-				break
-			}
-		}
+		series := fmt.Sprintf("escalation/%d", o.Deadline.Unix())
+		rs = append(rs, seriesRungs(series, templates.KindEscalation, o.Deadline, esc.Every.Std(),
+			time.Time{}, o.Repeats[series], now, nil)...)
 	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].at.Before(rs[j].at) })
+	return rs
+}
+
+// seriesRungs lists what matters now of a repeating series whose k-th rung (k from 1) falls at
+// first + (k-1)·every: the latest rung due and not yet handled (rungs up to done were), carrying
+// how many earlier unhandled ones it supersedes, and the first rung still to come. Rungs at or
+// before after are never meaningful and left out. It computes rather than walks, so an incident
+// opened years after discovery costs the same as a new one.
+func seriesRungs(series, kind string, first time.Time, every time.Duration, after time.Time, done int, now time.Time, label func(time.Time) string) []rung {
+	if every <= 0 {
+		return nil
+	}
+	at := func(k int) time.Time { return first.Add(time.Duration(k-1) * every) }
+	mk := func(k int) rung {
+		r := rung{key: fmt.Sprintf("%s/%d", series, k), at: at(k), kind: kind, series: series, k: k}
+		if label != nil {
+			r.label = label(r.at)
+		} else {
+			r.label = fmt.Sprintf("%s %d", kind, k)
+		}
+		return r
+	}
+	k0 := done + 1
+	if after.Compare(first) >= 0 {
+		k0 = max(k0, int(after.Sub(first)/every)+2)
+	}
+	kNow := 0
+	if !now.Before(first) {
+		kNow = min(int(now.Sub(first)/every)+1, maxRepeats)
+	}
+	var rs []rung
+	if kNow >= k0 {
+		r := mk(kNow)
+		if r.skipped = kNow - k0; r.skipped > 0 {
+			r.firstSkipped = mk(k0).label
+		}
+		rs = append(rs, r)
+	}
+	if next := max(k0, kNow+1); next <= maxRepeats {
+		rs = append(rs, mk(next))
+	}
 	return rs
 }
 
@@ -187,8 +288,9 @@ func (w *incident) sendRung(now time.Time, o *ObligationState, def *playbook.Obl
 	if r.kind == templates.KindEscalation {
 		to, cc = w.st.Playbook.EscalationFor(def).To, []string{def.Owner}
 	}
-	w.queueNotice(now, o.ID, r.kind, o.ID+"/"+r.key, r.kind, to, cc, "engine")
-	w.log(now, "engine", r.kind, o.ID, r.label)
+	key := RungNoticeKey(o.ID, r.key)
+	w.queueNotice(now, o.ID, r.kind, key, r.kind, to, cc, ActorEngine)
+	w.log(now, ActorEngine, Action(r.kind), o.ID, r.label).NoticeKey = key
 }
 
 // nextWake is the earliest future moment at which something is due: a deadline or a rung.
@@ -214,7 +316,7 @@ func (w *incident) nextWake(now time.Time) time.Time {
 		}
 		def := w.st.Playbook.Obligation(o.ID)
 		for _, r := range w.rungs(o, def, now) {
-			if _, sent := o.Sent[r.key]; !sent && r.at.After(now) {
+			if !handled(o, r) && r.at.After(now) {
 				consider(r.at)
 				break
 			}

@@ -90,12 +90,12 @@ func (w *incident) complete(ctx workflow.Context, in CompleteInput) (Status, err
 		at = now
 	}
 	o, _ := w.obligation(in.Obligation)
-	w.markDone(now, o, at, in.By, in.Note)
+	withUpdate(ctx, w.markDone(now, o, at, in.By, in.Note))
 	return w.after(ctx)
 }
 
 // markDone completes an obligation and freezes its lateness.
-func (w *incident) markDone(now time.Time, o *ObligationState, at time.Time, by, note string) {
+func (w *incident) markDone(now time.Time, o *ObligationState, at time.Time, by, note string) *LogEntry {
 	o.State, o.CompletedAt, o.CompletedBy, o.Note = StateDone, at, by, note
 	detail := "on time"
 	if !o.Deadline.IsZero() && at.After(o.Deadline) {
@@ -104,7 +104,7 @@ func (w *incident) markDone(now time.Time, o *ObligationState, at time.Time, by,
 	if note != "" {
 		detail += "; " + note
 	}
-	w.log(now, by, "completed", o.ID, detail)
+	return w.log(now, by, ActionCompleted, o.ID, detail)
 }
 
 func (w *incident) validateWaive(ctx workflow.Context, in WaiveInput) error {
@@ -124,7 +124,7 @@ func (w *incident) waive(ctx workflow.Context, in WaiveInput) (Status, error) {
 	now := workflow.Now(ctx)
 	o, _ := w.obligation(in.Obligation)
 	o.State, o.WaivedAt, o.WaivedBy, o.WaiveReason = StateWaived, now, in.By, in.Reason
-	w.log(now, in.By, "waived", o.ID, in.Reason)
+	w.act(ctx, in.By, ActionWaived, o.ID, in.Reason)
 	return w.after(ctx)
 }
 
@@ -176,10 +176,10 @@ func (w *incident) recordFact(ctx workflow.Context, in RecordFactInput) (Status,
 	rec := FactRecord{Value: v, At: at, RecordedAt: now, By: in.By, Note: in.Note}
 	if in.Determination {
 		w.st.Determinations[in.Name] = append(w.st.Determinations[in.Name], rec)
-		w.log(now, in.By, "determination", "", fmt.Sprintf("%s = %s as of %s", in.Name, v, stamp(at)))
+		w.act(ctx, in.By, ActionDetermination, "", fmt.Sprintf("%s = %s as of %s", in.Name, v, stamp(at))).Fact = in.Name
 	} else {
 		w.st.Facts[in.Name] = append(w.st.Facts[in.Name], rec)
-		w.log(now, in.By, "fact", "", fmt.Sprintf("%s = %s as of %s", in.Name, v, stamp(at)))
+		w.act(ctx, in.By, ActionFact, "", fmt.Sprintf("%s = %s as of %s", in.Name, v, stamp(at))).Fact = in.Name
 	}
 	return w.after(ctx)
 }
@@ -204,7 +204,7 @@ func (w *incident) validateSendNotice(ctx workflow.Context, in SendNoticeInput) 
 	if h := o.Hold; h != nil {
 		return fmt.Errorf("obligation %q is on hold until %s at the request of %s (%s): release the hold first", in.Obligation, stamp(h.Until), h.RequestedBy, h.Authority)
 	}
-	if n := w.notice(in.Obligation + "/notice"); n != nil {
+	if n := w.notice(OwnNoticeKey(in.Obligation)); n != nil {
 		return fmt.Errorf("the notice for %q was already requested by %s (state %s): it is sent once", in.Obligation, n.RequestedBy, n.State)
 	}
 	return nil
@@ -215,15 +215,16 @@ func (w *incident) sendNotice(ctx workflow.Context, in SendNoticeInput) (Status,
 	_, def := w.obligation(in.Obligation)
 	n := def.Notice
 	if n.Approvals > 0 {
-		rec := &NoticeRecord{Key: in.Obligation + "/notice", Obligation: in.Obligation, Kind: templates.KindNotice,
+		rec := &NoticeRecord{Key: OwnNoticeKey(in.Obligation), Obligation: in.Obligation, Kind: templates.KindNotice,
 			Template: n.Template, ToRoles: n.To, CcRoles: n.Cc, RequestedAt: now, RequestedBy: in.By}
 		if err := w.requestApproval(ctx, rec, n.Approvals); err != nil {
 			return Status{}, err
 		}
 		return w.after(ctx)
 	}
-	w.queueNotice(now, in.Obligation, templates.KindNotice, in.Obligation+"/notice", n.Template, n.To, n.Cc, in.By)
-	w.log(now, in.By, "approved notice", in.Obligation, "")
+	key := OwnNoticeKey(in.Obligation)
+	w.queueNotice(now, in.Obligation, templates.KindNotice, key, n.Template, n.To, n.Cc, in.By)
+	w.act(ctx, in.By, ActionNoticeRequested, in.Obligation, "").NoticeKey = key
 	return w.after(ctx)
 }
 
@@ -248,7 +249,7 @@ func (w *incident) validateClose(ctx workflow.Context, in CloseInput) error {
 	}
 	for _, n := range w.st.Notices {
 		if n.State == NoticeQueued || n.State == NoticeFailing || n.State == NoticeAwaitingApproval {
-			undelivered = append(undelivered, n.Key)
+			undelivered = append(undelivered, n.Key.String())
 		}
 	}
 	var problems []string
@@ -266,7 +267,7 @@ func (w *incident) validateClose(ctx workflow.Context, in CloseInput) error {
 
 func (w *incident) close(ctx workflow.Context, in CloseInput) (Status, error) {
 	now := workflow.Now(ctx)
-	w.st.Status, w.st.ClosedAt, w.st.ClosedBy = IncidentClosed, now, in.By
+	w.st.Status, w.st.ClosedAt, w.st.ClosedBy, w.st.Forced = IncidentClosed, now, in.By, in.Force
 	detail := ""
 	if in.Force {
 		detail = "forced: " + in.Reason
@@ -275,11 +276,11 @@ func (w *incident) close(ctx workflow.Context, in CloseInput) (Status, error) {
 		for _, n := range w.st.Notices {
 			if n.State == NoticeAwaitingApproval {
 				n.State = NoticeCancelled
-				w.log(now, in.By, "approval request cancelled", n.Obligation, "incident force-closed")
+				w.act(ctx, in.By, ActionApprovalCancelled, n.Obligation, "incident force-closed").NoticeKey = n.Key
 			}
 		}
 	}
-	w.log(now, in.By, "closed", "", detail)
+	w.act(ctx, in.By, ActionClosed, "", detail)
 	return w.after(ctx)
 }
 
@@ -360,12 +361,11 @@ func (w *incident) validateSetContacts(ctx workflow.Context, in SetContactsInput
 }
 
 func (w *incident) setContacts(ctx workflow.Context, in SetContactsInput) (Status, error) {
-	now := workflow.Now(ctx)
 	if w.st.Contacts == nil {
 		w.st.Contacts = map[string][]playbook.Contact{}
 	}
 	w.st.Contacts[in.Role] = in.Contacts
 	w.contactsChanged++
-	w.log(now, in.By, "contacts changed", "", fmt.Sprintf("role %s now has %d address(es): %s", in.Role, len(in.Contacts), in.Reason))
+	w.act(ctx, in.By, ActionContactsChanged, "", fmt.Sprintf("role %s now has %d address(es): %s", in.Role, len(in.Contacts), in.Reason))
 	return w.after(ctx)
 }

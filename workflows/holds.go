@@ -46,18 +46,19 @@ func (w *incident) holdReminder(now time.Time, o *ObligationState, def *playbook
 	if esc := w.st.Playbook.EscalationFor(def); esc != nil {
 		to = append(to, esc.To...)
 	}
-	w.queueNotice(now, o.ID, templates.KindHoldExpiring, o.ID+"/"+key, templates.KindHoldExpiring, to, nil, "engine")
-	w.log(now, "engine", "hold expiring", o.ID, "reminder to re-confirm or release the hold before "+stamp(o.Hold.Until))
+	nk := RungNoticeKey(o.ID, key)
+	w.queueNotice(now, o.ID, templates.KindHoldExpiring, nk, templates.KindHoldExpiring, to, nil, ActorEngine)
+	w.log(now, ActorEngine, ActionHoldExpiring, o.ID, "reminder to re-confirm or release the hold before "+stamp(o.Hold.Until)).NoticeKey = nk
 }
 
 // endHold closes the hold in force and adds its length to the time the clock stood still.
-func (w *incident) endHold(o *ObligationState, at time.Time, by, reason string) {
+func (w *incident) endHold(o *ObligationState, at time.Time, by, reason string) *LogEntry {
 	h := *o.Hold
 	h.EndedAt, h.EndedBy, h.EndReason = at, by, reason
 	o.Holds = append(o.Holds, h)
 	o.HeldFor += at.Sub(h.From)
 	o.Hold = nil
-	w.log(at, by, "hold ended", o.ID, fmt.Sprintf("%s; clock stopped for %s", reason, at.Sub(h.From)))
+	return w.log(at, by, ActionHoldEnded, o.ID, fmt.Sprintf("%s; clock stopped for %s", reason, at.Sub(h.From)))
 }
 
 func (w *incident) validateHold(ctx workflow.Context, in HoldInput) error {
@@ -95,10 +96,10 @@ func (w *incident) hold(ctx workflow.Context, in HoldInput) (Status, error) {
 	if o.Hold != nil {
 		// Re-confirming extends the hold in force; its start, and so the paused time, is kept.
 		o.Hold.Until, o.Hold.RequestedBy, o.Hold.Authority, o.Hold.Note = in.Until, in.RequestedBy, in.Authority, in.Note
-		w.log(now, in.By, "hold re-confirmed", o.ID, detail)
+		w.act(ctx, in.By, ActionHoldReconfirmed, o.ID, detail)
 	} else {
 		o.Hold = &Hold{RequestedBy: in.RequestedBy, Authority: in.Authority, From: now, Until: in.Until, By: in.By, Note: in.Note}
-		w.log(now, in.By, "hold", o.ID, detail)
+		w.act(ctx, in.By, ActionHold, o.ID, detail)
 	}
 	return w.after(ctx)
 }
@@ -123,7 +124,7 @@ func (w *incident) release(ctx workflow.Context, in ReleaseInput) (Status, error
 	if in.Note != "" {
 		reason += ": " + in.Note
 	}
-	w.endHold(o, workflow.Now(ctx), in.By, reason)
+	withUpdate(ctx, w.endHold(o, workflow.Now(ctx), in.By, reason))
 	return w.after(ctx)
 }
 
@@ -147,8 +148,7 @@ func (w *incident) validateCorrectDiscovery(ctx workflow.Context, in CorrectDisc
 }
 
 func (w *incident) correctDiscovery(ctx workflow.Context, in CorrectDiscoveryInput) (Status, error) {
-	now := workflow.Now(ctx)
-	w.log(now, in.By, "discovery corrected", "", fmt.Sprintf("from %s to %s: %s", stamp(w.st.DiscoveredAt), stamp(in.DiscoveredAt), in.Reason))
+	w.act(ctx, in.By, ActionDiscoveryCorrected, "", fmt.Sprintf("from %s to %s: %s", stamp(w.st.DiscoveredAt), stamp(in.DiscoveredAt), in.Reason))
 	w.st.DiscoveredAt = in.DiscoveredAt
 	return w.after(ctx)
 }

@@ -34,9 +34,9 @@ type incident struct {
 	// changed is set by handlers and deliveries to wake the main loop.
 	changed bool
 	// delivering holds the keys of notices whose delivery coroutine is running.
-	delivering map[string]bool
+	delivering map[NoticeKey]bool
 	// drafting holds the keys of notices awaiting approval being re-rendered.
-	drafting map[string]bool
+	drafting map[NoticeKey]bool
 	// lastNow is the workflow time of the latest evaluation, for queries.
 	lastNow time.Time
 	// cancelDeliveries stops deliveries on a forced close.
@@ -63,11 +63,14 @@ func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error)
 	w := &incident{
 		logger:     log.With(workflow.GetLogger(ctx), "IncidentID", in.IncidentID),
 		specs:      map[string]clock.Spec{},
-		delivering: map[string]bool{},
-		drafting:   map[string]bool{},
+		delivering: map[NoticeKey]bool{},
+		drafting:   map[NoticeKey]bool{},
 	}
 	if in.Carried != nil {
 		w.st = in.Carried
+		for _, o := range w.st.Obligations {
+			migrateSent(o)
+		}
 	} else {
 		if err := ValidateStart(in); err != nil {
 			return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidInput", nil)
@@ -112,7 +115,7 @@ func newState(in StartIncidentInput, now time.Time) *IncidentState {
 	for _, o := range in.Playbook.Obligations {
 		st.Obligations = append(st.Obligations, &ObligationState{ID: o.ID, State: StatePending})
 	}
-	st.Log = append(st.Log, LogEntry{At: now, Actor: in.StartedBy, Action: "opened",
+	st.Log = append(st.Log, LogEntry{At: now, Actor: in.StartedBy, Action: ActionOpened,
 		Detail: fmt.Sprintf("playbook %s %s; discovered %s", in.Playbook.Name, in.Playbook.Version, in.DiscoveredAt.UTC().Format(time.RFC3339))})
 	for _, f := range in.Facts {
 		at := f.At
@@ -122,7 +125,7 @@ func newState(in StartIncidentInput, now time.Time) *IncidentState {
 		// ValidateStart has checked every fact against the playbook.
 		v, _ := playbook.NormalizeFact(in.Playbook.Facts[f.Name], f.Value)
 		st.Facts[f.Name] = append(st.Facts[f.Name], FactRecord{Value: v, At: at, RecordedAt: now, By: in.StartedBy, Note: "initial"})
-		st.Log = append(st.Log, LogEntry{At: now, Actor: in.StartedBy, Action: "fact", Detail: f.Name})
+		st.Log = append(st.Log, LogEntry{At: now, Actor: in.StartedBy, Action: ActionFact, Detail: f.Name, Fact: f.Name})
 	}
 	return st
 }
@@ -187,7 +190,7 @@ func (w *incident) continueAsNew(ctx workflow.Context) error {
 	}
 	now := workflow.Now(ctx)
 	w.st.Runs++
-	w.log(now, "engine", "continued as new", "", fmt.Sprintf("run %d after %d events", w.st.Runs+1, workflow.GetInfo(ctx).GetCurrentHistoryLength()))
+	w.log(now, ActorEngine, ActionContinuedAsNew, "", fmt.Sprintf("run %d after %d events", w.st.Runs+1, workflow.GetInfo(ctx).GetCurrentHistoryLength()))
 	w.logger.Info("Continuing as new", "Run", w.st.Runs+1)
 	return workflow.NewContinueAsNewError(ctx, IncidentWorkflow, StartIncidentInput{IncidentID: w.st.IncidentID, Carried: w.st})
 }
@@ -209,18 +212,30 @@ func (w *incident) result(now time.Time) *IncidentResult {
 			r.NoticesSent++
 		}
 	}
-	for _, e := range w.st.Log {
-		if e.Action == "closed" && e.Detail != "" {
-			r.Forced = true
-		}
-	}
+	r.Forced = w.st.Forced
 	return r
 }
 
 // log appends to the incident's record. Details never go to the worker's log: they may hold
 // incident data.
-func (w *incident) log(at time.Time, actor, action, obligation, detail string) {
+// It returns the new line so a caller can add the notice key, the fact or the Update ID.
+func (w *incident) log(at time.Time, actor string, action Action, obligation, detail string) *LogEntry {
 	w.st.Log = append(w.st.Log, LogEntry{At: at, Actor: actor, Action: action, Obligation: obligation, Detail: detail})
+	return &w.st.Log[len(w.st.Log)-1]
+}
+
+// act appends a line written by an Update handler: it carries the Update's ID, so an audit joins
+// the line to the Update's history events exactly.
+func (w *incident) act(ctx workflow.Context, actor string, action Action, obligation, detail string) *LogEntry {
+	return withUpdate(ctx, w.log(workflow.Now(ctx), actor, action, obligation, detail))
+}
+
+// withUpdate stamps a line with the ID of the Update running in ctx, if any.
+func withUpdate(ctx workflow.Context, e *LogEntry) *LogEntry {
+	if u := workflow.GetCurrentUpdateInfo(ctx); u != nil {
+		e.UpdateID = u.ID
+	}
+	return e
 }
 
 // obligation returns the live state and the playbook definition of an obligation.
@@ -299,6 +314,8 @@ func (w *incident) depsOpen(def *playbook.Obligation) []string {
 	return open
 }
 
+// isClosedState reports whether an obligation is settled: done or waived. Its clock never runs
+// again (a not-applicable obligation, by contrast, comes back when the facts change).
 func isClosedState(s string) bool {
 	return s == StateDone || s == StateWaived
 }

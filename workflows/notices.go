@@ -23,7 +23,7 @@ var acts *activities.Activities
 var roundBackoff = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour}
 
 // queueNotice records a notice to deliver; evaluate starts its delivery.
-func (w *incident) queueNotice(now time.Time, obligation, kind, key, template string, to, cc []string, by string) {
+func (w *incident) queueNotice(now time.Time, obligation, kind string, key NoticeKey, template string, to, cc []string, by string) {
 	w.st.Notices = append(w.st.Notices, &NoticeRecord{
 		Key: key, Obligation: obligation, Kind: kind, Template: template,
 		ToRoles: to, CcRoles: cc, RequestedAt: now, RequestedBy: by, State: NoticeQueued,
@@ -31,7 +31,7 @@ func (w *incident) queueNotice(now time.Time, obligation, kind, key, template st
 }
 
 // notice returns the notice with the given key, or nil.
-func (w *incident) notice(key string) *NoticeRecord {
+func (w *incident) notice(key NoticeKey) *NoticeRecord {
 	for _, n := range w.st.Notices {
 		if n.Key == key {
 			return n
@@ -84,7 +84,7 @@ func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
 		n.State, n.Attempts, n.LastError = NoticeFailing, n.Attempts+1, shortError(err)
 		w.changed = true
 		wait := roundBackoff[min(round, len(roundBackoff)-1)]
-		w.log(now, "engine", "delivery failed", n.Obligation, n.Key+": "+n.LastError+"; next try in "+wait.String())
+		w.log(now, ActorEngine, ActionDeliveryFailed, n.Obligation, n.Key.String()+": "+n.LastError+"; next try in "+wait.String()).NoticeKey = n.Key
 		w.logger.Warn("Notice delivery failed; will retry", "Notice", n.Key, "Round", round+1, "RetryIn", wait)
 		// Wait out the backoff, unless the run hands over to a new one: then the notice stays
 		// failing in the carried state and the new run retries it.
@@ -112,7 +112,7 @@ func (w *incident) attempt(ctx, sendCtx workflow.Context, n *NoticeRecord, rende
 		}
 		*rendered = &r
 		n.Subject, n.ContentHash = r.Subject, r.ContentHash
-		n.MessageID = activities.MessageID(w.st.IncidentID, n.Key, r.ContentHash)
+		n.MessageID = activities.MessageID(w.st.IncidentID, n.Key.String(), r.ContentHash)
 	}
 	n.To, n.Cc = w.addresses(n.ToRoles), w.addresses(n.CcRoles)
 	if err := w.checkRecipients(append(append([]string{}, n.ToRoles...), n.CcRoles...)); err != nil {
@@ -121,7 +121,7 @@ func (w *incident) attempt(ctx, sendCtx workflow.Context, n *NoticeRecord, rende
 	var res activities.SendNoticeResult
 	err := workflow.ExecuteActivity(sendCtx, acts.SendNotice, activities.SendNoticeInput{
 		IncidentID: w.st.IncidentID,
-		NoticeKey:  n.Key,
+		NoticeKey:  n.Key.String(),
 		MessageID:  n.MessageID,
 		To:         n.To,
 		Cc:         n.Cc,
@@ -137,11 +137,11 @@ func (w *incident) attempt(ctx, sendCtx workflow.Context, n *NoticeRecord, rende
 	n.State, n.SentAt, n.Transport, n.Receipt, n.LastError = NoticeSent, now, res.Transport, res.Receipt, ""
 	n.Draft = nil // the content sent is in the history, as the send activity's input
 	n.Attempts++
-	w.log(now, "engine", n.Kind+" sent", n.Obligation, n.Key+" "+n.MessageID)
+	w.log(now, ActorEngine, SentAction(n.Kind), n.Obligation, n.Key.String()+" "+n.MessageID).NoticeKey = n.Key
 	if n.Kind == templates.KindNotice {
 		o, def := w.obligation(n.Obligation)
 		if def.Notice != nil && def.Notice.CompletesObligation && (o.State == StateDue || o.State == StateOverdue || o.State == StatePending) {
-			w.markDone(now, o, now, "engine", "notice delivered, Message-ID "+n.MessageID)
+			w.markDone(now, o, now, ActorEngine, "notice delivered, Message-ID "+n.MessageID)
 		}
 	}
 	w.changed = true
@@ -151,7 +151,7 @@ func (w *incident) attempt(ctx, sendCtx workflow.Context, n *NoticeRecord, rende
 func (w *incident) cancelled(n *NoticeRecord) {
 	if n.State != NoticeSent {
 		n.State = NoticeCancelled
-		w.log(w.st.ClosedAt, "engine", "delivery cancelled", n.Obligation, n.Key+": incident force-closed")
+		w.log(w.st.ClosedAt, ActorEngine, ActionDeliveryCancelled, n.Obligation, n.Key.String()+": incident force-closed").NoticeKey = n.Key
 	}
 }
 

@@ -44,7 +44,7 @@ func (w *incident) status(now time.Time) Status {
 		if o.State == StateDone && !o.Deadline.IsZero() && o.CompletedAt.After(o.Deadline) {
 			os.Late = o.CompletedAt.Sub(o.Deadline)
 		}
-		if n := w.notice(o.ID + "/notice"); n != nil {
+		if n := w.notice(OwnNoticeKey(o.ID)); n != nil {
 			os.NoticeState = n.State
 		}
 		s.Obligations = append(s.Obligations, os)

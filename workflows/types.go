@@ -163,6 +163,8 @@ type IncidentState struct {
 	Status   string     `json:"status"`
 	ClosedAt time.Time  `json:"closed_at,omitzero"`
 	ClosedBy string     `json:"closed_by,omitempty"`
+	// Forced is set when the incident was closed with obligations or notices still open.
+	Forced bool `json:"forced,omitempty"`
 	// Runs counts the workflow runs before this one (continue-as-new); one incident, many runs.
 	Runs int `json:"runs,omitempty"`
 	// ContinueAfterEvents is carried from the first run's input.
@@ -199,6 +201,10 @@ type ObligationState struct {
 	WaiveReason string    `json:"waive_reason,omitempty"`
 	// Sent records the reminder and escalation rungs already handled, so each fires exactly once.
 	Sent map[string]time.Time `json:"sent,omitempty"`
+	// Repeats records, per repeating series (escalations after a deadline, cadence reminders of
+	// a duty without one), the number of the last rung handled: a series of any length costs one
+	// entry, so the state carried across continue-as-new stays small.
+	Repeats map[string]int `json:"repeats,omitempty"`
 	// Hold is the hold in force, if any; Holds are the ended ones.
 	Hold  *Hold  `json:"hold,omitempty"`
 	Holds []Hold `json:"holds,omitempty"`
@@ -225,8 +231,8 @@ type Hold struct {
 
 // NoticeRecord is one notice: requested, being delivered, delivered, or failing.
 type NoticeRecord struct {
-	// Key is unique within the incident, e.g. "congress-notice/notice" or "cisa-report/reminder/1d".
-	Key        string `json:"key"`
+	// Key is unique within the incident, e.g. "congress-notice/notice" or "cisa-report/reminder/1559300400/1".
+	Key        NoticeKey `json:"key"`
 	Obligation string `json:"obligation"`
 	// Kind is notice, reminder or escalation.
 	Kind        string    `json:"kind"`
@@ -284,15 +290,6 @@ type Preview struct {
 	Rendered *templates.Rendered `json:"rendered,omitempty"`
 	// Data renders the notice as it would be requested now, when nothing is rendered yet.
 	Data *templates.Data `json:"data,omitempty"`
-}
-
-// LogEntry is one line of the incident's record.
-type LogEntry struct {
-	At         time.Time `json:"at"`
-	Actor      string    `json:"actor"`
-	Action     string    `json:"action"`
-	Obligation string    `json:"obligation,omitempty"`
-	Detail     string    `json:"detail,omitempty"`
 }
 
 // Status is the answer to QueryStatus and to every update.

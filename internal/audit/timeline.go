@@ -621,7 +621,7 @@ func (b *builder) mergeRecord(log []workflows.LogEntry) {
 				e.At = l.At.UTC()
 			}
 			if m.adopt {
-				e.Action = l.Action
+				e.Action = string(l.Action)
 			}
 			if m.record && l.Detail != "" && !strings.Contains(e.Details, l.Detail) && !strings.Contains(e.Record, l.Detail) {
 				e.Record = joinNonEmpty("; ", e.Record, l.Detail)
@@ -629,7 +629,7 @@ func (b *builder) mergeRecord(log []workflows.LogEntry) {
 			continue
 		}
 		b.entries = append(b.entries, &Entry{
-			At: l.At.UTC(), Actor: l.Actor, Action: l.Action, Obligation: l.Obligation, Details: l.Detail,
+			At: l.At.UTC(), Actor: l.Actor, Action: string(l.Action), Obligation: l.Obligation, Details: l.Detail,
 			Source: sourceRecord, rank: i,
 		})
 	}
@@ -651,7 +651,7 @@ func (b *builder) match(l workflows.LogEntry) *matcher {
 		}
 		ok := false
 		for _, a := range m.actions {
-			ok = ok || a == l.Action
+			ok = ok || a == string(l.Action)
 		}
 		if !ok || !strings.HasPrefix(l.Detail, m.prefix) || (m.exact != nil && *m.exact != l.Detail) {
 			continue

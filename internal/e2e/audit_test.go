@@ -156,7 +156,7 @@ func TestExportAuditRoundTrip(t *testing.T) {
 	for _, n := range open.Notices {
 		var found bool
 		for _, e := range tl {
-			if e.Notice != nil && e.Action == n.Kind+" sent" && e.Notice.Key == n.Key {
+			if e.Notice != nil && e.Action == n.Kind+" sent" && e.Notice.Key == n.Key.String() {
 				require.Equal(t, n.MessageID, e.Notice.MessageID, n.Key)
 				require.Equal(t, n.ContentHash, e.Notice.ContentHash, n.Key)
 				require.Equal(t, n.Receipt, e.Notice.Receipt, n.Key)

@@ -333,7 +333,7 @@ func (r *runner) status() (workflows.Status, bool) {
 func (r *runner) contentHash(obligation string) string {
 	st, _ := r.status()
 	for _, n := range st.Notices {
-		if n.Key == obligation+"/notice" {
+		if n.Key == workflows.OwnNoticeKey(obligation) {
 			return n.ContentHash
 		}
 	}
