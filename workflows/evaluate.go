@@ -207,7 +207,9 @@ func (w *incident) rungs(o *ObligationState, def *playbook.Obligation, now time.
 		// Cadence reminders are counted from the anchor, so a restart does not shift them.
 		return seriesRungs(series, templates.KindReminder, anchor.Add(every), every,
 			maxTime(anchor, o.ActiveSince), o.Repeats[series], now,
-			func(at time.Time) string { return fmt.Sprintf("open for %s", templates.HumanDuration(at.Sub(o.AnchorAt))) })
+			func(at time.Time) string {
+				return fmt.Sprintf("open for %s", templates.HumanDuration(at.Sub(o.AnchorAt)))
+			})
 	}
 	window := o.Deadline.Sub(o.AnchorAt)
 	for i, r := range pb.RemindersFor(def) {

@@ -233,7 +233,7 @@ type Hold struct {
 type NoticeRecord struct {
 	// Key is unique within the incident, e.g. "congress-notice/notice" or "cisa-report/reminder/1559300400/1".
 	Key        NoticeKey `json:"key"`
-	Obligation string `json:"obligation"`
+	Obligation string    `json:"obligation"`
 	// Kind is notice, reminder or escalation.
 	Kind        string    `json:"kind"`
 	Template    string    `json:"template"`
