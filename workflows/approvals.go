@@ -56,10 +56,16 @@ func (w *incident) setDraft(n *NoticeRecord, r templates.Rendered) {
 
 // requestApproval renders a notice that needs approvals and records it as awaiting them. The
 // rendering happens before anything is recorded: if it fails, the request leaves no trace.
-func (w *incident) requestApproval(ctx workflow.Context, n *NoticeRecord, needed int) error {
+//
+// Rendering waits on an activity, and other actions run meanwhile (the same request again, a
+// waiver, a close): recheck tells, after the wait, whether the request still stands.
+func (w *incident) requestApproval(ctx workflow.Context, n *NoticeRecord, needed int, recheck func() error) error {
 	r, err := w.render(ctx, n)
 	if err != nil {
 		return fmt.Errorf("rendering the notice for approval: %w", err)
+	}
+	if err := recheck(); err != nil {
+		return err
 	}
 	n.State, n.ApprovalsNeeded = NoticeAwaitingApproval, needed
 	w.setDraft(n, r)
@@ -95,7 +101,7 @@ func (w *incident) redraft() {
 
 func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error {
 	if w.st.Status != IncidentOpen {
-		return errClosed
+		return w.errClosed()
 	}
 	if err := checkActor(in.By); err != nil {
 		return err
@@ -106,11 +112,11 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 		return fmt.Errorf("no notice of %q awaits approval: request it with `starter send` first", in.Obligation)
 	case n.State != NoticeAwaitingApproval:
 		return fmt.Errorf("the notice of %q is %s, not awaiting approval", in.Obligation, n.State)
-	case in.By == n.RequestedBy:
+	case SameActor(in.By, n.RequestedBy):
 		return fmt.Errorf("%s requested this notice and cannot approve it: another person must", in.By)
 	}
 	for _, a := range n.Approvals {
-		if a.By == in.By {
+		if SameActor(a.By, in.By) {
 			return fmt.Errorf("%s has already approved this content", in.By)
 		}
 	}

@@ -30,26 +30,39 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	type handler struct {
-		name      string
-		fn        any
-		validator any
-	}
-	for _, h := range []handler{
-		{UpdateComplete, w.complete, w.validateComplete},
-		{UpdateWaive, w.waive, w.validateWaive},
-		{UpdateRecordFact, w.recordFact, w.validateRecordFact},
-		{UpdateSendNotice, w.sendNotice, w.validateSendNotice},
-		{UpdateClose, w.close, w.validateClose},
-		{UpdateApprove, w.approve, w.validateApprove},
-		{UpdateSetContacts, w.setContacts, w.validateSetContacts},
-		{UpdateHold, w.hold, w.validateHold},
-		{UpdateRelease, w.release, w.validateRelease},
-		{UpdateCorrectDiscovery, w.correctDiscovery, w.validateCorrectDiscovery},
+	u := Updates
+	for _, err := range []error{
+		register(ctx, u.Complete, w.complete, w.validateComplete),
+		register(ctx, u.Waive, w.waive, w.validateWaive),
+		register(ctx, u.RecordFact, w.recordFact, w.validateRecordFact),
+		register(ctx, u.SendNotice, w.sendNotice, w.validateSendNotice),
+		register(ctx, u.Close, w.close, w.validateClose),
+		register(ctx, u.Approve, w.approve, w.validateApprove),
+		register(ctx, u.SetContacts, w.setContacts, w.validateSetContacts),
+		register(ctx, u.Hold, w.hold, w.validateHold),
+		register(ctx, u.Release, w.release, w.validateRelease),
+		register(ctx, u.CorrectDiscovery, w.correctDiscovery, w.validateCorrectDiscovery),
 	} {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.fn, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
-			return fmt.Errorf("registering update %s: %w", h.name, err)
+		if err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// register sets an Update's handler and validator; the handler records the acting person's name
+// in its normal form. A validator and its handler run with nothing in between; a handler that
+// waits (for a render) re-checks the state after the wait itself. Validators do not run on
+// replay, so they may grow stricter; handlers must not refuse what they once accepted.
+func register[In any](ctx workflow.Context, u UpdateDef[In], fn func(workflow.Context, In) (Status, error), validate func(workflow.Context, In) error) error {
+	handler := func(ctx workflow.Context, in In) (Status, error) {
+		if a, ok := any(&in).(actorInput); ok {
+			*a.actor() = NormalizeActor(*a.actor())
+		}
+		return fn(ctx, in)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, u.Name, handler, workflow.UpdateHandlerOptions{Validator: validate}); err != nil {
+		return fmt.Errorf("registering update %s: %w", u.Name, err)
 	}
 	return nil
 }
@@ -130,7 +143,7 @@ func (w *incident) waive(ctx workflow.Context, in WaiveInput) (Status, error) {
 
 func (w *incident) validateRecordFact(ctx workflow.Context, in RecordFactInput) error {
 	if w.st.Status != IncidentOpen {
-		return errClosed
+		return w.errClosed()
 	}
 	if err := checkActor(in.By); err != nil {
 		return err
@@ -217,7 +230,7 @@ func (w *incident) sendNotice(ctx workflow.Context, in SendNoticeInput) (Status,
 	if n.Approvals > 0 {
 		rec := &NoticeRecord{Key: OwnNoticeKey(in.Obligation), Obligation: in.Obligation, Kind: templates.KindNotice,
 			Template: n.Template, ToRoles: n.To, CcRoles: n.Cc, RequestedAt: now, RequestedBy: in.By}
-		if err := w.requestApproval(ctx, rec, n.Approvals); err != nil {
+		if err := w.requestApproval(ctx, rec, n.Approvals, func() error { return w.stillRequestable(ctx, in) }); err != nil {
 			return Status{}, err
 		}
 		return w.after(ctx)
@@ -228,9 +241,36 @@ func (w *incident) sendNotice(ctx workflow.Context, in SendNoticeInput) (Status,
 	return w.after(ctx)
 }
 
+// ChangeRecheckAfterRender is the workflow.GetVersion change ID under which a notice request
+// that waited for its render is refused if, meanwhile, another action requested the same notice,
+// settled the obligation, put it on hold or closed the incident. The version is asked for only
+// when that happens, so histories without such a race carry no marker; one recorded before the
+// change replays as it ran (the duplicate recorded).
+const ChangeRecheckAfterRender = "recheck-after-render"
+
+// stillRequestable re-checks, after the render's wait, what other actions may have changed.
+func (w *incident) stillRequestable(ctx workflow.Context, in SendNoticeInput) error {
+	o, _ := w.obligation(in.Obligation)
+	var err error
+	switch n := w.notice(OwnNoticeKey(in.Obligation)); {
+	case n != nil:
+		err = fmt.Errorf("the notice for %q was requested by %s while this request was being rendered (state %s): it is sent once", in.Obligation, n.RequestedBy, n.State)
+	case w.st.Status != IncidentOpen:
+		err = w.errClosed()
+	case isClosedState(o.State):
+		err = fmt.Errorf("obligation %q was %s while this request was being rendered", in.Obligation, o.State)
+	case o.Hold != nil:
+		err = fmt.Errorf("obligation %q was put on hold while this request was being rendered: release the hold first", in.Obligation)
+	}
+	if err == nil || workflow.GetVersion(ctx, ChangeRecheckAfterRender, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return err
+}
+
 func (w *incident) validateClose(ctx workflow.Context, in CloseInput) error {
 	if w.st.Status != IncidentOpen {
-		return errClosed
+		return w.errClosed()
 	}
 	if err := checkActor(in.By); err != nil {
 		return err
@@ -287,7 +327,7 @@ func (w *incident) close(ctx workflow.Context, in CloseInput) (Status, error) {
 // openObligation finds an obligation that can still be acted on.
 func (w *incident) openObligation(id string) (*ObligationState, *playbook.Obligation, error) {
 	if w.st.Status != IncidentOpen {
-		return nil, nil, errClosed
+		return nil, nil, w.errClosed()
 	}
 	o, def := w.obligation(id)
 	if o == nil {
@@ -306,12 +346,6 @@ func (w *incident) openObligation(id string) (*ObligationState, *playbook.Obliga
 	return o, def, nil
 }
 
-func checkActor(by string) error {
-	if strings.TrimSpace(by) == "" {
-		return errors.New("by is required: name the person acting (starter takes --by, default $USER)")
-	}
-	return nil
-}
 
 func checkPast(ctx workflow.Context, field string, t time.Time) error {
 	if !t.IsZero() && t.After(workflow.Now(ctx).Add(time.Minute)) {
@@ -334,7 +368,7 @@ func names[V any](m map[string]V) string {
 
 func (w *incident) validateSetContacts(ctx workflow.Context, in SetContactsInput) error {
 	if w.st.Status != IncidentOpen {
-		return errClosed
+		return w.errClosed()
 	}
 	if err := checkActor(in.By); err != nil {
 		return err

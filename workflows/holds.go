@@ -130,7 +130,7 @@ func (w *incident) release(ctx workflow.Context, in ReleaseInput) (Status, error
 
 func (w *incident) validateCorrectDiscovery(ctx workflow.Context, in CorrectDiscoveryInput) error {
 	if w.st.Status != IncidentOpen {
-		return errClosed
+		return w.errClosed()
 	}
 	if err := checkActor(in.By); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -320,5 +319,11 @@ func isClosedState(s string) bool {
 	return s == StateDone || s == StateWaived
 }
 
-// errClosed is returned by validators once the incident is closed.
-var errClosed = errors.New("the incident is closed: no further actions are accepted")
+// errClosed is returned by validators once the incident is closed: it says who closed it and when.
+func (w *incident) errClosed() error {
+	how := ""
+	if w.st.Forced {
+		how = " (forced)"
+	}
+	return fmt.Errorf("the incident was closed by %s at %s%s: no further actions are accepted; open a new incident for new work", w.st.ClosedBy, stamp(w.st.ClosedAt), how)
+}
