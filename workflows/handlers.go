@@ -346,7 +346,6 @@ func (w *incident) openObligation(id string) (*ObligationState, *playbook.Obliga
 	return o, def, nil
 }
 
-
 func checkPast(ctx workflow.Context, field string, t time.Time) error {
 	if !t.IsZero() && t.After(workflow.Now(ctx).Add(time.Minute)) {
 		return fmt.Errorf("%s %s lies in the future: record what has happened, when it happened", field, stamp(t))
