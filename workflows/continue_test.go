@@ -36,6 +36,7 @@ func TestYearLongIncidentContinuesAsNew(t *testing.T) {
 
 	var sends []sendObs
 	var res workflows.IncidentResult
+	var record []workflows.LogEntry
 	runs := 0
 	for start := t0; ; runs++ {
 		require.Less(t, runs, 50, "too many runs")
@@ -66,6 +67,12 @@ func TestYearLongIncidentContinuesAsNew(t *testing.T) {
 		require.NotNil(t, next.Carried, "the new run carries the state")
 		require.Equal(t, in.IncidentID, next.IncidentID)
 		require.Equal(t, runs+1, next.Carried.Runs)
+		v, err := h.env.QueryWorkflow(workflows.QueryLog)
+		require.NoError(t, err)
+		var runLog []workflows.LogEntry
+		require.NoError(t, v.Get(&runLog))
+		record, err = workflows.StitchRecord(record, offsetOf(in), runLog)
+		require.NoError(t, err)
 		in, start = next, h.env.Now()
 	}
 
@@ -90,11 +97,35 @@ func TestYearLongIncidentContinuesAsNew(t *testing.T) {
 	for i, at := range watch {
 		require.True(t, at.Equal(t0.Add(time.Duration(i+1)*day)), "reminder %d at %s", i+1, at)
 	}
+	record, err := workflows.StitchRecord(record, res.LogOffset, res.Log)
+	require.NoError(t, err)
+	require.Greater(t, res.LogOffset, 0, "the last run does not carry the whole record")
 	handovers := 0
-	for _, e := range res.Log {
+	for _, e := range record {
 		if e.Action == "continued as new" {
 			handovers++
 		}
 	}
 	require.Equal(t, runs, handovers, "every handover is in the record")
+	require.Equal(t, workflows.ActionOpened, record[0].Action, "the stitched record starts at the opening")
+	require.Equal(t, 1, count(record, workflows.ActionClosed), "closed once")
+	reminders := 0
+	for _, e := range record {
+		if e.Action == workflows.SentAction("reminder") && e.Obligation == "watch" {
+			reminders++
+		}
+	}
+	require.Equal(t, 365, reminders, "every delivered reminder is in the stitched record once")
+	require.Equal(t, 365, obligation(res.Final, "watch").NoticesSent,
+		"reminders delivered in earlier runs still count")
+}
+
+func count(record []workflows.LogEntry, a workflows.Action) int {
+	n := 0
+	for _, e := range record {
+		if e.Action == a {
+			n++
+		}
+	}
+	return n
 }

@@ -30,6 +30,9 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	if err := workflow.SetQueryHandler(ctx, QueryLogPage, w.logPage); err != nil {
+		return err
+	}
 	u := Updates
 	for _, err := range []error{
 		register(ctx, u.Complete, w.complete, w.validateComplete),

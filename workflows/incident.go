@@ -191,7 +191,11 @@ func (w *incident) continueAsNew(ctx workflow.Context) error {
 	w.st.Runs++
 	w.log(now, ActorEngine, ActionContinuedAsNew, "", fmt.Sprintf("run %d after %d events", w.st.Runs+1, workflow.GetInfo(ctx).GetCurrentHistoryLength()))
 	w.logger.Info("Continuing as new", "Run", w.st.Runs+1)
-	return workflow.NewContinueAsNewError(ctx, IncidentWorkflow, StartIncidentInput{IncidentID: w.st.IncidentID, Carried: w.st})
+	carried, err := w.st.carryOver()
+	if err != nil {
+		return err
+	}
+	return workflow.NewContinueAsNewError(ctx, IncidentWorkflow, StartIncidentInput{IncidentID: w.st.IncidentID, Carried: carried})
 }
 
 func (w *incident) result(now time.Time) *IncidentResult {
@@ -202,9 +206,11 @@ func (w *incident) result(now time.Time) *IncidentResult {
 		Obligations: map[string]int{},
 		Final:       w.status(now),
 		Log:         w.st.Log,
+		LogOffset:   w.st.LogOffset,
 	}
 	for _, o := range w.st.Obligations {
 		r.Obligations[o.State]++
+		r.NoticesSent += o.EarlierNoticesSent
 	}
 	for _, n := range w.st.Notices {
 		if n.State == NoticeSent {

@@ -40,8 +40,13 @@ const (
 	QueryStatus = "status"
 	// QueryPreview returns an obligation's notice as it will be sent (Preview); argument: obligation ID.
 	QueryPreview = "preview"
-	// QueryLog returns the incident's record ([]LogEntry): what was done, when and by whom.
+	// QueryLog returns the record this run holds ([]LogEntry): what was done, when and by whom.
+	// After continue-as-new the oldest lines stay in earlier runs (see QueryLogPage and
+	// IncidentState.LogOffset); it is meant for in-process replays, which have no size limit.
 	QueryLog = "log"
+	// QueryLogPage returns one page of the record (LogPage; argument LogPageRequest), bounded so
+	// the answer stays far below Temporal's payload limit however long the incident runs.
+	QueryLogPage = "log-page"
 )
 
 // Incident status values, also stored in the IncidentStatus search attribute.

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -181,4 +182,104 @@ type line struct {
 	notice     NoticeKey
 	fact       string
 	count      int
+}
+
+// LogPageRequest asks for record lines by their index in the whole record (0 is the opening).
+type LogPageRequest struct {
+	// From is the index of the first line wanted; a negative From counts from the end (-50: the
+	// last 50 lines).
+	From int `json:"from"`
+	// Limit is the most lines wanted; zero or more than MaxLogPage means MaxLogPage.
+	Limit int `json:"limit,omitempty"`
+}
+
+// LogPage is one page of the record.
+type LogPage struct {
+	// From is the index of Entries[0] in the whole record.
+	From    int        `json:"from"`
+	Entries []LogEntry `json:"entries"`
+	// Total is the number of lines in the whole record.
+	Total int `json:"total"`
+	// Earliest is the index of the first line this run still holds; lines before it are in
+	// earlier runs' histories (export and audit read them there).
+	Earliest int `json:"earliest"`
+}
+
+// MaxLogPage bounds a page of the record.
+const MaxLogPage = 500
+
+// logPage answers QueryLogPage.
+func (w *incident) logPage(req LogPageRequest) (LogPage, error) {
+	off := w.st.LogOffset
+	total := off + len(w.st.Log)
+	limit := req.Limit
+	if limit <= 0 || limit > MaxLogPage {
+		limit = MaxLogPage
+	}
+	from := req.From
+	if from < 0 {
+		from = max(total+from, 0)
+	}
+	p := LogPage{From: from, Total: total, Earliest: off}
+	if from < off {
+		return p, fmt.Errorf("lines before %d are in earlier runs of this incident: export it and audit the export to read them", off)
+	}
+	if from >= total {
+		return p, nil
+	}
+	p.Entries = w.st.Log[from-off : min(from-off+limit, len(w.st.Log))]
+	return p, nil
+}
+
+// carriedLogLines is how many of the latest record lines a new run carries over; the earlier
+// ones stay in the history of the run that wrote them.
+const carriedLogLines = 200
+
+// carryOver returns the state to hand to a new run, bounded: the record keeps its latest lines
+// (the rest are in this run's history, and this run's own record stays whole for queries and
+// replays), and delivered reminders, escalations and hold reminders are counted rather than
+// carried (their rungs are remembered in Sent and Repeats).
+func (st *IncidentState) carryOver() (*IncidentState, error) {
+	// A deep copy through JSON: it is what the new run will decode anyway.
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the state to carry: %w", err)
+	}
+	var c IncidentState
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("decoding the state to carry: %w", err)
+	}
+	c.compact()
+	return &c, nil
+}
+
+func (st *IncidentState) compact() {
+	if drop := len(st.Log) - carriedLogLines; drop > 0 {
+		st.Log = append([]LogEntry(nil), st.Log[drop:]...)
+		st.LogOffset += drop
+	}
+	kept := st.Notices[:0]
+	for _, n := range st.Notices {
+		if n.State == NoticeSent && n.Kind != templates.KindNotice {
+			for _, o := range st.Obligations {
+				if o.ID == n.Obligation {
+					o.EarlierNoticesSent++
+				}
+			}
+			continue
+		}
+		kept = append(kept, n)
+	}
+	st.Notices = kept
+}
+
+// StitchRecord joins the record of one run (its lines from offset on) to the record read from
+// the runs before it: a later run's copy of a line replaces the earlier one. Records of runs
+// that carried everything (offset 0) simply replace what came before. A run whose record starts
+// after the end of what came before leaves a gap: an error says so (a run is missing).
+func StitchRecord(before []LogEntry, offset int, lines []LogEntry) ([]LogEntry, error) {
+	if offset > len(before) {
+		return append(before, lines...), fmt.Errorf("record lines %d to %d are missing: a run of the incident is missing from the history", len(before), offset-1)
+	}
+	return append(before[:offset:offset], lines...), nil
 }

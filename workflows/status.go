@@ -38,7 +38,7 @@ func (w *incident) status(now time.Time) Status {
 		os := ObligationStatus{
 			ID: o.ID, Title: def.Title, Citation: def.Citation, State: o.State,
 			AnchorAt: o.AnchorAt, Deadline: o.Deadline, DeadlineNote: def.Deadline.Note,
-			CompletedAt: o.CompletedAt, NoticesSent: sent[o.ID],
+			CompletedAt: o.CompletedAt, NoticesSent: sent[o.ID] + o.EarlierNoticesSent,
 			Hold: o.Hold, HeldFor: o.HeldFor,
 		}
 		if o.State == StateDone && !o.Deadline.IsZero() && o.CompletedAt.After(o.Deadline) {

@@ -56,8 +56,10 @@ type IncidentResult struct {
 	// Final is the incident's status when it closed: every obligation's deadline, completion and
 	// lateness, every notice with its receipt.
 	Final Status `json:"final"`
-	// Log is the incident's whole record: what was done, when and by whom.
-	Log []LogEntry `json:"log"`
+	// Log is the incident's record: what was done, when and by whom — the lines from LogOffset
+	// on; the earlier ones are in earlier runs (an export holds every run).
+	Log       []LogEntry `json:"log"`
+	LogOffset int        `json:"log_offset,omitempty"`
 }
 
 // CompleteInput marks an obligation done.
@@ -158,8 +160,11 @@ type IncidentState struct {
 	Determinations map[string][]FactRecord `json:"determinations"`
 	Obligations    []*ObligationState      `json:"obligations"`
 	Notices        []*NoticeRecord         `json:"notices"`
-	// Log is the record of what was done, when and by whom.
-	Log      []LogEntry `json:"log"`
+	// Log is the record of what was done, when and by whom: its latest lines, from LogOffset on
+	// (the lines before are in earlier runs' histories).
+	Log []LogEntry `json:"log"`
+	// LogOffset is the index in the whole record of Log[0].
+	LogOffset int `json:"log_offset,omitempty"`
 	Status   string     `json:"status"`
 	ClosedAt time.Time  `json:"closed_at,omitzero"`
 	ClosedBy string     `json:"closed_by,omitempty"`
@@ -210,6 +215,8 @@ type ObligationState struct {
 	Holds []Hold `json:"holds,omitempty"`
 	// HeldFor is the total time of ended holds; it pushes the deadline back.
 	HeldFor time.Duration `json:"held_for,omitempty"`
+	// EarlierNoticesSent counts delivered reminders and escalations no longer carried in Notices.
+	EarlierNoticesSent int `json:"earlier_notices_sent,omitempty"`
 }
 
 // Hold is a delay of an obligation requested by law enforcement or for national security: its
