@@ -164,10 +164,10 @@ type IncidentState struct {
 	// (the lines before are in earlier runs' histories).
 	Log []LogEntry `json:"log"`
 	// LogOffset is the index in the whole record of Log[0].
-	LogOffset int `json:"log_offset,omitempty"`
-	Status   string     `json:"status"`
-	ClosedAt time.Time  `json:"closed_at,omitzero"`
-	ClosedBy string     `json:"closed_by,omitempty"`
+	LogOffset int       `json:"log_offset,omitempty"`
+	Status    string    `json:"status"`
+	ClosedAt  time.Time `json:"closed_at,omitzero"`
+	ClosedBy  string    `json:"closed_by,omitempty"`
 	// Forced is set when the incident was closed with obligations or notices still open.
 	Forced bool `json:"forced,omitempty"`
 	// Runs counts the workflow runs before this one (continue-as-new); one incident, many runs.
