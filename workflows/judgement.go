@@ -149,14 +149,14 @@ func (j Judgement) Phrase(loc *time.Location) string {
 		}
 		return "unfinished at close, " + FormatDuration(j.Margin) + " before the deadline"
 	case OutcomeNotDone:
-		s := "not done, no fixed deadline"
-		if j.OpenFor > 0 {
-			s += ", open for " + FormatDuration(j.OpenFor)
-		}
+		s := "not done"
 		if j.Closed {
 			s += " at close"
 		}
-		return s
+		if j.OpenFor > 0 {
+			s += ", open for " + FormatDuration(j.OpenFor)
+		}
+		return s + " (no fixed deadline)"
 	case OutcomeUndecided:
 		return "undecided"
 	}

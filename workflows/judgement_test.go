@@ -60,9 +60,9 @@ func TestJudge(t *testing.T) {
 		{"unfinished at close", ObligationStatus{State: StateDue, Deadline: dl}, dl.Add(-time.Hour), true,
 			OutcomeUnfinished, time.Hour, 0, "unfinished at close, 1 hour before the deadline"},
 		{"no fixed deadline, open for N", ObligationStatus{State: StateDue, AnchorAt: anchor}, anchor.Add(50 * time.Hour), false,
-			OutcomeNotDone, 0, 50 * time.Hour, "not done, no fixed deadline, open for 2 days 2 hours"},
+			OutcomeNotDone, 0, 50 * time.Hour, "not done, open for 2 days 2 hours (no fixed deadline)"},
 		{"no fixed deadline at close", ObligationStatus{State: StateDue, AnchorAt: anchor}, anchor.Add(3 * time.Hour), true,
-			OutcomeNotDone, 0, 3 * time.Hour, "not done, no fixed deadline, open for 3 hours at close"},
+			OutcomeNotDone, 0, 3 * time.Hour, "not done at close, open for 3 hours (no fixed deadline)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
