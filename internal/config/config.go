@@ -87,6 +87,12 @@ type Config struct {
 	SMTP *activities.SMTPConfig
 }
 
+// TemplatesDir is the folder whose notices/ replace the embedded templates; empty: use those.
+func TemplatesDir() string { return os.Getenv(EnvTemplatesDir) }
+
+// From is the sender address of notices.
+func From() string { return getenv(EnvFrom, "incident-desk@localhost.localdomain") }
+
 // FromEnv reads the configuration; bad values are errors naming the variable and the fix.
 func FromEnv() (Config, error) {
 	c := Config{
@@ -100,8 +106,8 @@ func FromEnv() (Config, error) {
 			ServerName: os.Getenv(EnvTemporalTLSServerName),
 		},
 		DataDir:      getenv(EnvDataDir, "breachflow-data"),
-		TemplatesDir: os.Getenv(EnvTemplatesDir),
-		From:         getenv(EnvFrom, "incident-desk@localhost.localdomain"),
+		TemplatesDir: TemplatesDir(),
+		From:         From(),
 	}
 	var err error
 	if c.Temporal.TLS, err = boolEnv(EnvTemporalTLS); err != nil {
