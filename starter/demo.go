@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/breachflow/breachflow/examples"
-	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/incidentfile"
@@ -59,7 +58,7 @@ func cmdDemo(args []string, out io.Writer) error {
 	cfg := config.Config{DataDir: *data, OutboxDir: filepath.Join(*data, "outbox"), From: "incident-desk@agency.example"}
 	cfg.Temporal.Address, cfg.Temporal.Namespace = srv.HostPort(), srv.Namespace()
 	// With BREACHFLOW_CODEC_KEYS set, the demo's history is encrypted at rest too.
-	if cfg.Temporal.Keys, err = codec.FromEnv(); err != nil {
+	if cfg.Temporal.Keys, err = config.Keys(); err != nil {
 		return err
 	}
 	tc, err := engine.Dial(cfg.Temporal, engine.Logger(slog.LevelError))
