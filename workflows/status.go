@@ -114,7 +114,8 @@ func ValidateStart(in StartIncidentInput) error {
 	return errors.Join(errs...)
 }
 
-// rolesNotified lists every role a notice, reminder or escalation can go to.
+// rolesNotified lists every role a notice, reminder, escalation or hold-expiring notice can go
+// to (the last goes to the owner and the escalation's roles).
 func rolesNotified(pb *playbook.Playbook) []string {
 	set := map[string]bool{}
 	for i := range pb.Obligations {

@@ -1,8 +1,8 @@
 // Package simulate replays a past incident — its recorded facts and actions, at their real
 // timestamps — through today's playbook in the Temporal SDK's time-skipping test environment,
 // with the real activities (templates rendered, notices written to an outbox folder), and reports
-// how each obligation would have stood: met, missed and by how much, not applicable, pending, or
-// undecided because the sources do not date what was done.
+// how each obligation would have stood (workflows.Outcome): met, missed and by how much, not
+// applicable, not started, or undecided because the sources do not date what was done.
 //
 // A scenario is a YAML file (see scenarios/cbp-2019.yaml for the format, documented at its top).
 // Events with a known time are performed through the workflow's Updates, so the workflow's own
