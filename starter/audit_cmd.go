@@ -11,6 +11,7 @@ import (
 
 	"github.com/breachflow/breachflow/internal/audit"
 	"github.com/breachflow/breachflow/internal/codec"
+	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -29,7 +30,7 @@ func cmdExport(args []string, out io.Writer) error {
 	if _, err := workflows.IncidentIDFromWorkflowID(id); err != nil {
 		return err
 	}
-	keys, err := codec.FromEnv()
+	keys, err := config.Keys()
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func cmdAudit(args []string, out io.Writer) error {
 		return fmt.Errorf("--format %q: use table, md or json", *format)
 	}
 	// With encryption on, the same keys as the worker's decrypt the histories (files included).
-	keys, err := codec.FromEnv()
+	keys, err := config.Keys()
 	if err != nil {
 		return err
 	}

@@ -6,14 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/breachflow/breachflow/examples"
-	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/incidentfile"
@@ -22,9 +21,16 @@ import (
 
 // demoStep is one coordinator action the demo performs.
 type demoStep struct {
-	say    string
-	update string
-	arg    any
+	say string
+	do  func(ctx context.Context, tc client.Client, id string) error
+}
+
+// step pairs a line of the demo with an Update and its input (typed by workflows.Updates).
+func step[In any](say string, u workflows.UpdateDef[In], in In) demoStep {
+	return demoStep{say: say, do: func(ctx context.Context, tc client.Client, id string) error {
+		_, err := doUpdate(ctx, tc, id, u, in)
+		return err
+	}}
 }
 
 func cmdDemo(args []string, out io.Writer) error {
@@ -52,7 +58,7 @@ func cmdDemo(args []string, out io.Writer) error {
 	cfg := config.Config{DataDir: *data, OutboxDir: filepath.Join(*data, "outbox"), From: "incident-desk@agency.example"}
 	cfg.Temporal.Address, cfg.Temporal.Namespace = srv.HostPort(), srv.Namespace()
 	// With BREACHFLOW_CODEC_KEYS set, the demo's history is encrypted at rest too.
-	if cfg.Temporal.Keys, err = codec.FromEnv(); err != nil {
+	if cfg.Temporal.Keys, err = config.Keys(); err != nil {
 		return err
 	}
 	tc, err := engine.Dial(cfg.Temporal, engine.Logger(slog.LevelError))
@@ -87,14 +93,14 @@ func cmdDemo(args []string, out io.Writer) error {
 
 	by := c.by
 	for _, s := range []demoStep{
-		{"Coordinator approves and sends the report to CISA", workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: by}},
-		{"Triage done", workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: by, Note: "scope confirmed: one port of entry, six weeks of images"}},
-		{"Law enforcement coordinated", workflows.UpdateComplete, workflows.CompleteInput{Obligation: "law-enforcement", By: by, Note: "FBI liaison engaged"}},
-		{"New count: about 184,000 images — crosses OMB's 100,000 line", workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "184000", By: by, Note: "forensic review"}},
-		{"CIO determines a major incident: the OMB (1 h) and Congress (7 days) clocks start", workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: by}},
-		{"Coordinator requests the notice to Congress: the playbook wants two approvals of its exact text", workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: by}},
+		step("Coordinator requests the report to CISA (no approval needed: sent at once)", workflows.Updates.SendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: by}),
+		step("Triage done", workflows.Updates.Complete, workflows.CompleteInput{Obligation: "triage", By: by, Note: "scope confirmed: one port of entry, six weeks of images"}),
+		step("Law enforcement coordinated", workflows.Updates.Complete, workflows.CompleteInput{Obligation: "law-enforcement", By: by, Note: "FBI liaison engaged"}),
+		step("New count: about 184,000 images — crosses OMB's 100,000 line", workflows.Updates.RecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "184000", By: by, Note: "forensic review"}),
+		step("CIO determines a major incident: the OMB (1 h) and Congress (7 days) clocks start", workflows.Updates.RecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: by}),
+		step("Coordinator requests the notice to Congress: the playbook wants two approvals of its exact text", workflows.Updates.SendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: by}),
 	} {
-		if _, err := doUpdate(ctx, tc, id, s.update, s.arg); err != nil {
+		if err := s.do(ctx, tc, id); err != nil {
 			return err
 		}
 		say("  ✓ %s", s.say)
@@ -106,17 +112,17 @@ func cmdDemo(args []string, out io.Writer) error {
 	hash := p.Rendered.ContentHash
 	say("  ✓ Previewed %q (content %s…)", p.Rendered.Subject, hash[:12])
 	for _, s := range []demoStep{
-		{"The requester cannot approve their own notice", workflows.UpdateApprove, workflows.ApproveInput{Obligation: "congress-notice", By: by, ContentHash: hash}},
-		{"A waiver needs a reason", workflows.UpdateWaive, workflows.WaiveInput{Obligation: "public-statement", By: by}},
+		step("The requester cannot approve their own notice", workflows.Updates.Approve, workflows.ApproveInput{Obligation: "congress-notice", By: by, ContentHash: hash}),
+		step("A waiver needs a reason", workflows.Updates.Waive, workflows.WaiveInput{Obligation: "public-statement", By: by}),
 	} {
-		_, err := doUpdate(ctx, tc, id, s.update, s.arg)
+		err := s.do(ctx, tc, id)
 		if err == nil {
 			return fmt.Errorf("%s: expected a refusal", s.say)
 		}
 		say("  ✗ %s — refused:\n      %v", s.say, err)
 	}
 	for _, who := range []string{"cio", "general-counsel"} {
-		if _, err := doUpdate(ctx, tc, id, workflows.UpdateApprove, workflows.ApproveInput{Obligation: "congress-notice", By: who, ContentHash: hash}); err != nil {
+		if _, err := doUpdate(ctx, tc, id, workflows.Updates.Approve, workflows.ApproveInput{Obligation: "congress-notice", By: who, ContentHash: hash}); err != nil {
 			return err
 		}
 		say("  ✓ %s approves content %s…", who, hash[:12])
@@ -132,7 +138,7 @@ func cmdDemo(args []string, out io.Writer) error {
 	fmt.Fprintln(out)
 	printStatus(out, st, time.Now())
 	files, _ := filepath.Glob(filepath.Join(cfg.OutboxDir, "*.eml"))
-	sort.Strings(files)
+	slices.Sort(files)
 	fmt.Fprintf(out, "\nNotices of this incident (outbox %s, %d .eml files in all):\n", cfg.OutboxDir, len(files))
 	for _, n := range st.Notices {
 		fmt.Fprintf(out, "  %-7s %-34s %s\n", n.State, n.Key, filepath.Base(n.Receipt))

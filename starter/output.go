@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -23,65 +22,37 @@ func temporalSearchAttributes() temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(workflows.SearchIncidentStatus.ValueSet(workflows.IncidentOpen))
 }
 
-// timeFormat is how the CLI shows instants: local to the coordinator, with the zone.
-const timeFormat = "Mon 2 Jan 2006 15:04 MST"
-
-func showTime(t time.Time) string {
-	if t.IsZero() {
-		return "-"
+// judgeStatus judges an obligation of a status: now, or at the close for a closed incident.
+func judgeStatus(st workflows.Status, o workflows.ObligationStatus, now time.Time) workflows.Judgement {
+	if st.Status == workflows.IncidentClosed && !st.ClosedAt.IsZero() {
+		return workflows.Judge(o, st.ClosedAt, true)
 	}
-	return t.Local().Format(timeFormat)
+	return workflows.Judge(o, now, false)
 }
 
-// timeLeft says how the obligation stands against its deadline, as a person would.
-func timeLeft(o workflows.ObligationStatus, now time.Time) string {
-	switch o.State {
-	case workflows.StateDone:
-		if o.Deadline.IsZero() {
-			return "done"
-		}
-		if o.Late > 0 {
-			return "done, late by " + templates.HumanDuration(o.Late)
-		}
-		return "done on time"
-	case workflows.StateWaived:
-		return "waived"
-	case workflows.StateNotApplicable:
-		return "does not apply"
-	case workflows.StatePending:
-		return "clock not started"
-	case workflows.StateOnHold:
-		return fmt.Sprintf("on hold until %s (%s)", showTime(o.Hold.Until), o.Hold.RequestedBy)
-	}
-	if o.Deadline.IsZero() {
-		return "no fixed deadline, open for " + templates.HumanDuration(now.Sub(o.AnchorAt))
-	}
-	if now.After(o.Deadline) {
-		return "overdue by " + templates.HumanDuration(now.Sub(o.Deadline))
-	}
-	return templates.HumanDuration(o.Deadline.Sub(now)) + " left"
-}
-
+// printStatus writes the status table, its times in the incident's zone.
 func printStatus(out io.Writer, st workflows.Status, now time.Time) {
+	loc := st.Location()
+	show := func(t time.Time) string { return workflows.FormatInstant(t, loc) }
 	fmt.Fprintf(out, "%s  %s\n", st.IncidentID, st.Title)
-	fmt.Fprintf(out, "status %s · discovered %s · playbook %s %s", st.Status, showTime(st.DiscoveredAt), st.PlaybookName, st.PlaybookVersion)
+	fmt.Fprintf(out, "status %s · discovered %s · playbook %s %s", st.Status, show(st.DiscoveredAt), st.PlaybookName, st.PlaybookVersion)
 	if st.OverdueCount > 0 {
 		fmt.Fprintf(out, " · %d overdue", st.OverdueCount)
 	}
 	fmt.Fprintln(out)
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "OBLIGATION\tSTATE\tDEADLINE\tTIME LEFT\tNOTICES")
+	fmt.Fprintln(tw, "OBLIGATION\tSTATE\tDEADLINE\tOUTCOME\tNOTICES")
 	for _, o := range st.Obligations {
 		notices := fmt.Sprintf("%d sent", o.NoticesSent)
 		if o.NoticeState != "" && o.NoticeState != workflows.NoticeSent {
 			notices += ", notice " + o.NoticeState
 		}
-		deadline := showTime(o.Deadline)
+		deadline := show(o.Deadline)
 		if o.Deadline.IsZero() && o.State != workflows.StatePending && o.State != workflows.StateNotApplicable {
 			deadline = "none fixed"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.State, deadline, timeLeft(o, now), notices)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.State, deadline, judgeStatus(st, o, now).Phrase(loc), notices)
 	}
 	tw.Flush()
 	var failing []string
@@ -149,13 +120,11 @@ func printList(out io.Writer, rows []listRow, now time.Time) {
 	for _, r := range rows {
 		left := "-"
 		if !r.NextDeadline.IsZero() {
-			if now.After(r.NextDeadline) {
-				left = "overdue by " + templates.HumanDuration(now.Sub(r.NextDeadline))
-			} else {
-				left = templates.HumanDuration(r.NextDeadline.Sub(now)) + " left"
-			}
+			next := workflows.ObligationStatus{State: workflows.StateDue, Deadline: r.NextDeadline}
+			left = workflows.Judge(next, now, false).Phrase(time.Local)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.IncidentID, r.Status, showTime(r.NextDeadline), left, r.OverdueCount, r.Title)
+		// Incidents of many playbooks share the list: its times are the coordinator's own.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.IncidentID, r.Status, workflows.FormatInstant(r.NextDeadline, time.Local), left, r.OverdueCount, r.Title)
 	}
 	tw.Flush()
 }

@@ -19,7 +19,7 @@ const simulateUsage = `  simulate SCENARIO                what-if: replay a past
 // cmdSimulate runs `starter simulate SCENARIO`: the scenario's recorded facts and actions, at their
 // real timestamps, go through today's playbook in the SDK's time-skipping test environment with the
 // real activities; the report says, per obligation, its anchor, deadline, when it was done and
-// whether it was met, missed (by how much), not applicable, pending or undecided. It needs no
+// whether it was met, missed (by how much), not applicable, not started or undecided. It needs no
 // Temporal server. Notices go to a temporary outbox that is deleted afterwards, unless --outbox
 // names a folder to keep them in.
 func cmdSimulate(args []string, out io.Writer) error {
@@ -45,13 +45,13 @@ func cmdSimulate(args []string, out io.Writer) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("expected one scenario file, got %d argument(s) (e.g. starter simulate scenarios/cbp-2019.yaml)", len(pos))
 	}
-	s, err := simulate.Load(pos[0])
+	s, err := simulate.Load(pos[0], config.TemplatesDir())
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	rep, err := simulate.Run(ctx, s, simulate.Options{OutboxDir: *outbox, From: os.Getenv(config.EnvFrom)})
+	rep, err := simulate.Run(ctx, s, simulate.Options{OutboxDir: *outbox, From: config.From()})
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ const (
 
 // Data is everything a notice template can use.
 type Data struct {
-	// Kind is notice, reminder or escalation.
+	// Kind is notice, reminder, escalation or hold-expiring (Kind*).
 	Kind string
 	// Incident describes the incident.
 	Incident IncidentData

@@ -145,7 +145,7 @@ func runCodecServer(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	keys, err := codec.FromEnv()
+	keys, err := config.Keys()
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,8 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -356,16 +357,12 @@ func checkPast(ctx workflow.Context, field string, t time.Time) error {
 	return nil
 }
 
+// names lists a map's keys for a validator's message, sorted; "none" for an empty map.
 func names[V any](m map[string]V) string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	if len(ks) == 0 {
+	if len(m) == 0 {
 		return "none"
 	}
-	sort.Strings(ks)
-	return strings.Join(ks, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
 }
 
 func (w *incident) validateSetContacts(ctx workflow.Context, in SetContactsInput) error {

@@ -22,7 +22,8 @@ const (
 	UpdateWaive = "waive"
 	// UpdateRecordFact records a fact or a determination (RecordFactInput).
 	UpdateRecordFact = "record-fact"
-	// UpdateSendNotice approves and sends an obligation's notice (SendNoticeInput).
+	// UpdateSendNotice requests an obligation's notice (SendNoticeInput): it is sent at once,
+	// unless the playbook wants approvals first (UpdateApprove).
 	UpdateSendNotice = "send-notice"
 	// UpdateClose closes the incident (CloseInput).
 	UpdateClose = "close"

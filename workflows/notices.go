@@ -212,11 +212,10 @@ func (w *incident) noticeData(now time.Time, n *NoticeRecord) templates.Data {
 		TimeZone:       w.specs[def.ID].Location.String(),
 	}
 	if !o.Deadline.IsZero() {
-		if now.After(o.Deadline) {
-			d.Obligation.Overdue = now.Sub(o.Deadline)
-		} else {
-			d.Obligation.Left = o.Deadline.Sub(now)
-		}
+		// Judged as a running clock whatever its state: a reminder says the time left, an
+		// escalation how late, by the same judgement the status shows.
+		j := Judge(ObligationStatus{State: StateDue, Deadline: o.Deadline}, now, false)
+		d.Obligation.Overdue, d.Obligation.Left = j.Late(), max(j.Margin, 0)
 	}
 	if h := o.Hold; h != nil {
 		d.Obligation.Hold = &templates.HoldData{RequestedBy: h.RequestedBy, Authority: h.Authority, From: h.From, Until: h.Until}

@@ -3,7 +3,8 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ func (w *incident) status(now time.Time) Status {
 		DiscoveredAt:    st.DiscoveredAt,
 		PlaybookName:    st.Playbook.Name,
 		PlaybookVersion: st.Playbook.Version,
+		TimeZone:        st.Playbook.Defaults.TimeZone,
 		AsOf:            now,
 		Facts:           w.currentFacts(),
 		Determinations:  w.currentDeterminations(),
@@ -41,8 +43,8 @@ func (w *incident) status(now time.Time) Status {
 			CompletedAt: o.CompletedAt, NoticesSent: sent[o.ID] + o.EarlierNoticesSent,
 			Hold: o.Hold, HeldFor: o.HeldFor,
 		}
-		if o.State == StateDone && !o.Deadline.IsZero() && o.CompletedAt.After(o.Deadline) {
-			os.Late = o.CompletedAt.Sub(o.Deadline)
+		if j := Judge(os, now, false); j.Done {
+			os.Late = j.Late()
 		}
 		if n := w.notice(OwnNoticeKey(o.ID)); n != nil {
 			os.NoticeState = n.State
@@ -112,7 +114,8 @@ func ValidateStart(in StartIncidentInput) error {
 	return errors.Join(errs...)
 }
 
-// rolesNotified lists every role a notice, reminder or escalation can go to.
+// rolesNotified lists every role a notice, reminder, escalation or hold-expiring notice can go
+// to (the last goes to the owner and the escalation's roles).
 func rolesNotified(pb *playbook.Playbook) []string {
 	set := map[string]bool{}
 	for i := range pb.Obligations {
@@ -129,10 +132,5 @@ func rolesNotified(pb *playbook.Playbook) []string {
 			}
 		}
 	}
-	var roles []string
-	for r := range set {
-		roles = append(roles, r)
-	}
-	sort.Strings(roles)
-	return roles
+	return slices.Sorted(maps.Keys(set))
 }

@@ -95,7 +95,8 @@ type RecordFactInput struct {
 	Note string    `json:"note,omitempty"`
 }
 
-// SendNoticeInput approves and sends an obligation's notice.
+// SendNoticeInput requests an obligation's notice: it is sent at once, unless the playbook
+// wants approvals first (see ApproveInput).
 type SendNoticeInput struct {
 	Obligation string `json:"obligation"`
 	By         string `json:"by"`
@@ -241,7 +242,7 @@ type NoticeRecord struct {
 	// Key is unique within the incident, e.g. "congress-notice/notice" or "cisa-report/reminder/1559300400/1".
 	Key        NoticeKey `json:"key"`
 	Obligation string    `json:"obligation"`
-	// Kind is notice, reminder or escalation.
+	// Kind is notice, reminder, escalation or hold-expiring (templates.Kind*).
 	Kind        string    `json:"kind"`
 	Template    string    `json:"template"`
 	ToRoles     []string  `json:"to_roles"`
@@ -301,21 +302,27 @@ type Preview struct {
 
 // Status is the answer to QueryStatus and to every update.
 type Status struct {
-	IncidentID      string             `json:"incident_id"`
-	Title           string             `json:"title"`
-	Status          string             `json:"status"`
-	DiscoveredAt    time.Time          `json:"discovered_at"`
-	PlaybookName    string             `json:"playbook_name"`
-	PlaybookVersion string             `json:"playbook_version"`
-	AsOf            time.Time          `json:"as_of"`
-	Obligations     []ObligationStatus `json:"obligations"`
-	Facts           map[string]string  `json:"facts"`
-	Determinations  map[string]string  `json:"determinations,omitempty"`
-	Notices         []NoticeRecord     `json:"notices"`
-	NextDeadline    time.Time          `json:"next_deadline,omitzero"`
-	OverdueCount    int                `json:"overdue_count"`
-	ClosedAt        time.Time          `json:"closed_at,omitzero"`
+	IncidentID      string    `json:"incident_id"`
+	Title           string    `json:"title"`
+	Status          string    `json:"status"`
+	DiscoveredAt    time.Time `json:"discovered_at"`
+	PlaybookName    string    `json:"playbook_name"`
+	PlaybookVersion string    `json:"playbook_version"`
+	// TimeZone is the IANA zone the incident is worked in (the playbook's default time_zone);
+	// empty means UTC. People are shown times in it (see Location).
+	TimeZone       string             `json:"time_zone,omitempty"`
+	AsOf           time.Time          `json:"as_of"`
+	Obligations    []ObligationStatus `json:"obligations"`
+	Facts          map[string]string  `json:"facts"`
+	Determinations map[string]string  `json:"determinations,omitempty"`
+	Notices        []NoticeRecord     `json:"notices"`
+	NextDeadline   time.Time          `json:"next_deadline,omitzero"`
+	OverdueCount   int                `json:"overdue_count"`
+	ClosedAt       time.Time          `json:"closed_at,omitzero"`
 }
+
+// Location is the zone the incident's times are shown in.
+func (s Status) Location() *time.Location { return Location(s.TimeZone) }
 
 // ObligationStatus is one obligation in a Status.
 type ObligationStatus struct {

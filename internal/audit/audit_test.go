@@ -398,7 +398,7 @@ func TestJudge(t *testing.T) {
 		o       workflows.ObligationStatus
 		asOf    time.Time
 		closed  bool
-		outcome string
+		outcome workflows.Outcome
 		margin  time.Duration
 	}{
 		{"done early", workflows.ObligationStatus{State: workflows.StateDone, Deadline: dl, CompletedAt: dl.Add(-2 * time.Hour)}, dl, true, OutcomeMet, 2 * time.Hour},

@@ -3,20 +3,21 @@ package audit
 import (
 	"time"
 
-	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
 )
 
-// Obligation outcomes.
+// Obligation outcomes: the shared vocabulary of workflows.Outcome, named here for callers of this
+// package.
 const (
-	OutcomeMet           = "met"
-	OutcomeMissed        = "missed"
-	OutcomeWaived        = "waived"
-	OutcomeNotApplicable = "not applicable"
-	OutcomeNotStarted    = "clock not started"
-	OutcomeOpen          = "open"
-	OutcomeOnHold        = "on hold"
-	OutcomeUnfinished    = "unfinished at close"
+	OutcomeMet           = workflows.OutcomeMet
+	OutcomeMissed        = workflows.OutcomeMissed
+	OutcomeWaived        = workflows.OutcomeWaived
+	OutcomeNotApplicable = workflows.OutcomeNotApplicable
+	OutcomeNotStarted    = workflows.OutcomeNotStarted
+	OutcomeOpen          = workflows.OutcomeOpen
+	OutcomeOnHold        = workflows.OutcomeOnHold
+	OutcomeUnfinished    = workflows.OutcomeUnfinished
+	OutcomeNotDone       = workflows.OutcomeNotDone
 )
 
 // ObligationAudit is one obligation's account: its deadline, when and by whom it was done (or
@@ -36,13 +37,14 @@ type ObligationAudit struct {
 	WaiveReason string        `json:"waive_reason,omitempty"`
 	HeldFor     time.Duration `json:"held_for,omitempty"`
 	NoticesSent int           `json:"notices_sent"`
-	// Outcome is met, missed, waived, not applicable, clock not started, open, on hold or
-	// unfinished at close.
-	Outcome string `json:"outcome"`
+	// Outcome is met, missed, waived, not_applicable, not_started, open, on_hold, unfinished or
+	// not_done (workflows.Outcome).
+	Outcome workflows.Outcome `json:"outcome"`
 	// Margin is how early it was met (or how much time is left) when positive, how late it was
 	// (or is) when negative; zero without a deadline.
 	Margin time.Duration `json:"margin,omitempty"`
-	// Verdict says it in words, e.g. "met, 6 days 23 hours early" or "missed by 2 hours".
+	// Verdict says it in words (workflows.Judgement.Phrase), e.g. "met, 6 days 23 hours early" or
+	// "missed by 2 hours"; a judgement of an open incident says as of when.
 	Verdict string `json:"verdict"`
 }
 
@@ -86,68 +88,12 @@ func obligationsFrom(st *workflows.Status, timeline []Entry) []ObligationAudit {
 	return out
 }
 
+// judge fills an obligation's outcome, margin and verdict from the shared judgement; times in
+// the verdict are UTC, like the rest of the audit.
 func judge(a *ObligationAudit, o workflows.ObligationStatus, asOf time.Time, closed bool) {
-	switch o.State {
-	case workflows.StateDone:
-		switch {
-		case o.Deadline.IsZero():
-			a.Outcome, a.Verdict = OutcomeMet, "done (no fixed deadline)"
-		case o.Late > 0 || o.CompletedAt.After(o.Deadline):
-			late := o.Late
-			if late <= 0 {
-				late = o.CompletedAt.Sub(o.Deadline)
-			}
-			a.Outcome, a.Margin, a.Verdict = OutcomeMissed, -late, "missed by "+human(late)
-		default:
-			early := o.Deadline.Sub(o.CompletedAt)
-			a.Outcome, a.Margin, a.Verdict = OutcomeMet, early, "met, "+human(early)+" early"
-		}
-	case workflows.StateWaived:
-		a.Outcome, a.Verdict = OutcomeWaived, "waived"
-	case workflows.StateNotApplicable:
-		a.Outcome, a.Verdict = OutcomeNotApplicable, "does not apply (its condition on facts does not hold)"
-	case workflows.StatePending:
-		a.Outcome, a.Verdict = OutcomeNotStarted, "its clock never started"
-	case workflows.StateOnHold:
-		a.Outcome, a.Verdict = OutcomeOnHold, "on hold"
-		if o.Hold != nil {
-			a.Verdict += " until " + stamp(o.Hold.Until) + " at the request of " + o.Hold.RequestedBy
-		}
-		if closed {
-			a.Outcome, a.Verdict = OutcomeUnfinished, "unfinished at close (was on hold)"
-		}
-	default: // due, overdue
-		switch {
-		case !o.Deadline.IsZero() && asOf.After(o.Deadline):
-			late := asOf.Sub(o.Deadline)
-			a.Outcome, a.Margin = OutcomeMissed, -late
-			if closed {
-				a.Verdict = "missed: not done when the incident closed, " + human(late) + " after the deadline"
-			} else {
-				a.Verdict = "missed: not done, " + human(late) + " past the deadline as of " + stamp(asOf)
-			}
-		case closed:
-			a.Outcome, a.Verdict = OutcomeUnfinished, "not done when the incident closed"
-			if !o.Deadline.IsZero() {
-				a.Margin = o.Deadline.Sub(asOf)
-				a.Verdict += " (" + human(a.Margin) + " before its deadline)"
-			}
-		case o.Deadline.IsZero():
-			a.Outcome, a.Verdict = OutcomeOpen, "open, no fixed deadline"
-		default:
-			a.Margin = o.Deadline.Sub(asOf)
-			a.Outcome, a.Verdict = OutcomeOpen, "open, "+human(a.Margin)+" left as of "+stamp(asOf)
-		}
+	j := workflows.Judge(o, asOf, closed)
+	a.Outcome, a.Margin, a.Verdict = j.Outcome, j.Margin, j.Phrase(time.UTC)
+	if !closed && !j.Done && (j.Outcome == OutcomeOpen || j.Outcome == OutcomeMissed || j.Outcome == OutcomeNotDone) {
+		a.Verdict += " as of " + stamp(asOf)
 	}
-}
-
-// human writes a duration as a person would; under a minute it keeps the seconds.
-func human(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	if d < time.Minute {
-		return d.Round(time.Second).String()
-	}
-	return templates.HumanDuration(d)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/breachflow/breachflow/workflows"
 )
 
 // Output formats.
@@ -227,7 +229,7 @@ func deadlineText(o ObligationAudit) string {
 	switch {
 	case !o.Deadline.IsZero():
 		return stamp(o.Deadline)
-	case o.State == "pending" || o.State == "not_applicable":
+	case o.State == workflows.StatePending || o.State == workflows.StateNotApplicable:
 		return "-"
 	case o.DeadlineNote != "":
 		return "none fixed (" + o.DeadlineNote + ")"
@@ -241,7 +243,7 @@ func outcomeText(o ObligationAudit) string {
 		s += ": " + o.WaiveReason
 	}
 	if o.HeldFor > 0 {
-		s += " (clock paused " + human(o.HeldFor) + " on holds)"
+		s += " (clock paused " + workflows.FormatDuration(o.HeldFor) + " on holds)"
 	}
 	return s
 }

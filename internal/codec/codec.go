@@ -9,7 +9,7 @@
 //	data:     nonce (12 random bytes) || AES-256-GCM ciphertext and tag, with the key ID as
 //	          additional authenticated data
 //
-// Keys come from a Keyring (see FromEnv, ParseKeys, LoadKeyFile). Payloads that are not encrypted
+// Keys come from a Keyring (see ParseKeys, LoadKeyFile, and config.Keys for the environment). Payloads that are not encrypted
 // decode unchanged, so histories written before encryption was turned on stay readable.
 //
 // Only payloads are encrypted. Failure messages and stack traces, and search attributes, are not
@@ -52,7 +52,7 @@ func NewCodec(k *Keyring) converter.PayloadCodec {
 }
 
 // DataConverter wraps the SDK default data converter with the codec. For convenience, with a nil
-// keyring (FromEnv's "encryption off") it returns the SDK default data converter unchanged.
+// keyring (config.Keys's "encryption off") it returns the SDK default data converter unchanged.
 func DataConverter(k *Keyring) converter.DataConverter {
 	if k == nil {
 		return converter.GetDefaultDataConverter()

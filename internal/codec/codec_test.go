@@ -370,51 +370,6 @@ func TestLoadKeyFile(t *testing.T) {
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
 
-func TestFromEnv(t *testing.T) {
-	t.Run("neither", func(t *testing.T) {
-		t.Setenv(codec.EnvKeys, "")
-		t.Setenv(codec.EnvKeyFile, "")
-		k, err := codec.FromEnv()
-		require.NoError(t, err)
-		require.Nil(t, k)
-	})
-	t.Run("keys", func(t *testing.T) {
-		t.Setenv(codec.EnvKeys, "k1:"+b64(key(1)))
-		t.Setenv(codec.EnvKeyFile, "")
-		k, err := codec.FromEnv()
-		require.NoError(t, err)
-		require.Equal(t, "k1", k.ActiveID())
-	})
-	t.Run("file", func(t *testing.T) {
-		t.Setenv(codec.EnvKeys, "")
-		t.Setenv(codec.EnvKeyFile, writeFile(t, "kf "+b64(key(3))+"\n"))
-		k, err := codec.FromEnv()
-		require.NoError(t, err)
-		require.Equal(t, "kf", k.ActiveID())
-	})
-	t.Run("both", func(t *testing.T) {
-		t.Setenv(codec.EnvKeys, "k1:"+b64(key(1)))
-		t.Setenv(codec.EnvKeyFile, writeFile(t, "kf "+b64(key(3))+"\n"))
-		_, err := codec.FromEnv()
-		require.ErrorContains(t, err, codec.EnvKeys)
-		require.ErrorContains(t, err, codec.EnvKeyFile)
-	})
-	t.Run("bad keys", func(t *testing.T) {
-		t.Setenv(codec.EnvKeys, "k1:"+b64(key(1)[:8]))
-		t.Setenv(codec.EnvKeyFile, "")
-		_, err := codec.FromEnv()
-		require.ErrorContains(t, err, codec.EnvKeys)
-		require.ErrorContains(t, err, `"k1"`)
-		require.ErrorContains(t, err, "32 bytes")
-	})
-	t.Run("bad file", func(t *testing.T) {
-		t.Setenv(codec.EnvKeys, "")
-		t.Setenv(codec.EnvKeyFile, filepath.Join(t.TempDir(), "absent"))
-		_, err := codec.FromEnv()
-		require.ErrorContains(t, err, codec.EnvKeyFile)
-	})
-}
-
 func TestGenerateKey(t *testing.T) {
 	id1, k1, err := codec.GenerateKey()
 	require.NoError(t, err)

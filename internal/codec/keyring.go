@@ -16,7 +16,8 @@ import (
 	"unicode"
 )
 
-// Environment variables read by FromEnv.
+// Environment variables that configure the keyring; internal/config reads them (config.Keys),
+// this package only names them in its messages.
 const (
 	// EnvKeys holds the keyring inline: "id1:BASE64,id2:BASE64". The first key is the active one.
 	EnvKeys = "BREACHFLOW_CODEC_KEYS"
@@ -211,30 +212,6 @@ func LoadKeyFile(path string) (*Keyring, error) {
 		return nil, fmt.Errorf("%w in %s: want lines \"id BASE64\"", err, path)
 	}
 	return k, nil
-}
-
-// FromEnv loads the keyring from BREACHFLOW_CODEC_KEY_FILE or BREACHFLOW_CODEC_KEYS; setting both
-// is an error. It returns (nil, nil) if neither is set (or both are empty): encryption is off.
-func FromEnv() (*Keyring, error) {
-	file := strings.TrimSpace(os.Getenv(EnvKeyFile))
-	spec := strings.TrimSpace(os.Getenv(EnvKeys))
-	switch {
-	case file != "" && spec != "":
-		return nil, fmt.Errorf("codec: both %s and %s are set; set only one", EnvKeyFile, EnvKeys)
-	case file != "":
-		k, err := LoadKeyFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvKeyFile, err)
-		}
-		return k, nil
-	case spec != "":
-		k, err := ParseKeys(spec)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvKeys, err)
-		}
-		return k, nil
-	}
-	return nil, nil
 }
 
 // GenerateKey returns a new random 32-byte key, standard base64-encoded, and an ID for it of the

@@ -87,6 +87,36 @@ type Config struct {
 	SMTP *activities.SMTPConfig
 }
 
+// TemplatesDir is the folder whose notices/ replace the embedded templates; empty: use those.
+func TemplatesDir() string { return os.Getenv(EnvTemplatesDir) }
+
+// From is the sender address of notices.
+func From() string { return getenv(EnvFrom, "incident-desk@localhost.localdomain") }
+
+// Keys loads the payload keyring from codec.EnvKeyFile or codec.EnvKeys; setting both is an
+// error. It returns (nil, nil) if neither is set (or both are empty): encryption is off.
+func Keys() (*codec.Keyring, error) {
+	file := strings.TrimSpace(os.Getenv(codec.EnvKeyFile))
+	spec := strings.TrimSpace(os.Getenv(codec.EnvKeys))
+	switch {
+	case file != "" && spec != "":
+		return nil, fmt.Errorf("codec: both %s and %s are set; set only one", codec.EnvKeyFile, codec.EnvKeys)
+	case file != "":
+		k, err := codec.LoadKeyFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", codec.EnvKeyFile, err)
+		}
+		return k, nil
+	case spec != "":
+		k, err := codec.ParseKeys(spec)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", codec.EnvKeys, err)
+		}
+		return k, nil
+	}
+	return nil, nil
+}
+
 // FromEnv reads the configuration; bad values are errors naming the variable and the fix.
 func FromEnv() (Config, error) {
 	c := Config{
@@ -100,8 +130,8 @@ func FromEnv() (Config, error) {
 			ServerName: os.Getenv(EnvTemporalTLSServerName),
 		},
 		DataDir:      getenv(EnvDataDir, "breachflow-data"),
-		TemplatesDir: os.Getenv(EnvTemplatesDir),
-		From:         getenv(EnvFrom, "incident-desk@localhost.localdomain"),
+		TemplatesDir: TemplatesDir(),
+		From:         From(),
 	}
 	var err error
 	if c.Temporal.TLS, err = boolEnv(EnvTemporalTLS); err != nil {
@@ -111,7 +141,7 @@ func FromEnv() (Config, error) {
 		return c, fmt.Errorf("%s and %s must be set together (client certificate and its key)", EnvTemporalTLSCert, EnvTemporalTLSKey)
 	}
 	c.Temporal.TLS = c.Temporal.TLS || c.Temporal.ClientCert != "" || c.Temporal.APIKey != "" || c.Temporal.ServerCA != ""
-	if c.Temporal.Keys, err = codec.FromEnv(); err != nil {
+	if c.Temporal.Keys, err = Keys(); err != nil {
 		return c, err
 	}
 	c.OutboxDir = getenv(EnvOutbox, filepath.Join(c.DataDir, "outbox"))

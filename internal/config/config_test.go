@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 )
 
@@ -199,4 +202,60 @@ func TestFromEnvTemporal(t *testing.T) {
 			}
 		})
 	}
+}
+
+func key(b byte) []byte { return bytes.Repeat([]byte{b}, codec.KeySize) }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "keys")
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+func TestKeys(t *testing.T) {
+	t.Run("neither", func(t *testing.T) {
+		t.Setenv(codec.EnvKeys, "")
+		t.Setenv(codec.EnvKeyFile, "")
+		k, err := config.Keys()
+		require.NoError(t, err)
+		require.Nil(t, k)
+	})
+	t.Run("keys", func(t *testing.T) {
+		t.Setenv(codec.EnvKeys, "k1:"+b64(key(1)))
+		t.Setenv(codec.EnvKeyFile, "")
+		k, err := config.Keys()
+		require.NoError(t, err)
+		require.Equal(t, "k1", k.ActiveID())
+	})
+	t.Run("file", func(t *testing.T) {
+		t.Setenv(codec.EnvKeys, "")
+		t.Setenv(codec.EnvKeyFile, writeFile(t, "kf "+b64(key(3))+"\n"))
+		k, err := config.Keys()
+		require.NoError(t, err)
+		require.Equal(t, "kf", k.ActiveID())
+	})
+	t.Run("both", func(t *testing.T) {
+		t.Setenv(codec.EnvKeys, "k1:"+b64(key(1)))
+		t.Setenv(codec.EnvKeyFile, writeFile(t, "kf "+b64(key(3))+"\n"))
+		_, err := config.Keys()
+		require.ErrorContains(t, err, codec.EnvKeys)
+		require.ErrorContains(t, err, codec.EnvKeyFile)
+	})
+	t.Run("bad keys", func(t *testing.T) {
+		t.Setenv(codec.EnvKeys, "k1:"+b64(bytes.Repeat([]byte{1}, 8)))
+		t.Setenv(codec.EnvKeyFile, "")
+		_, err := config.Keys()
+		require.ErrorContains(t, err, codec.EnvKeys)
+		require.ErrorContains(t, err, `"k1"`)
+		require.ErrorContains(t, err, "32 bytes")
+	})
+	t.Run("bad file", func(t *testing.T) {
+		t.Setenv(codec.EnvKeys, "")
+		t.Setenv(codec.EnvKeyFile, filepath.Join(t.TempDir(), "absent"))
+		_, err := config.Keys()
+		require.ErrorContains(t, err, codec.EnvKeyFile)
+	})
 }

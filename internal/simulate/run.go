@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -128,7 +128,7 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Report, error) {
 		}
 	}
 	// Performed in time order; events at the same moment in file order. The close comes last.
-	sort.SliceStable(r.steps, func(i, j int) bool { return r.steps[i].at.Before(r.steps[j].at) })
+	slices.SortStableFunc(r.steps, func(a, b *step) int { return a.at.Compare(b.at) })
 	r.steps = append(r.steps, &step{at: s.End})
 
 	var res workflows.IncidentResult
@@ -241,7 +241,7 @@ func (r *runner) pump() {
 		r.steps = append(r.steps[:r.next], append(extra, r.steps[r.next:]...)...)
 		st = r.steps[r.next]
 	}
-	name, arg := r.update(st)
+	u := r.update(st)
 	r.inflight = true
 	r.seq++
 	finished := false
@@ -256,11 +256,11 @@ func (r *runner) pump() {
 		// Continue on the main loop, not inside the workflow's update handler.
 		r.env.RegisterDelayedCallback(r.pump, 0)
 	}
-	r.env.UpdateWorkflow(name, fmt.Sprintf("simulate-%d", r.seq), &testsuite.TestUpdateCallback{
+	r.env.UpdateWorkflow(u.name, fmt.Sprintf("simulate-%d", r.seq), &testsuite.TestUpdateCallback{
 		OnAccept:   func() {},
 		OnReject:   func(err error) { finish(nil, err) },
 		OnComplete: finish,
-	}, arg)
+	}, u.arg)
 }
 
 func (r *runner) record(st *step, at time.Time, err error) {
@@ -355,12 +355,22 @@ func completes(s *Scenario, ev *Event, obligation string) bool {
 	return false
 }
 
+// call is one Update to send: its name and its input, paired by callOf.
+type call struct {
+	name string
+	arg  any
+}
+
+// callOf pairs an Update with its input through workflows.Updates, so the compiler refuses an
+// input of the wrong type.
+func callOf[In any](u workflows.UpdateDef[In], in In) call { return call{name: u.Name, arg: in} }
+
 // update builds the Update of a step.
-func (r *runner) update(st *step) (string, any) {
+func (r *runner) update(st *step) call {
 	ev := st.ev
 	if ev == nil {
-		return workflows.UpdateClose, workflows.CloseInput{By: SimulationActor, Force: true,
-			Reason: "simulation ended at " + r.s.End.Format(time.RFC3339)}
+		return callOf(workflows.Updates.Close, workflows.CloseInput{By: SimulationActor, Force: true,
+			Reason: "simulation ended at " + r.s.End.Format(time.RFC3339)})
 	}
 	if st.bound {
 		note := fmt.Sprintf("date not public: done by %s at the latest", ev.KnownBy.Format(time.RFC3339))
@@ -368,28 +378,28 @@ func (r *runner) update(st *step) (string, any) {
 			note += " (" + ev.Source + ")"
 		}
 		note += fmt.Sprintf("; recorded at that bound because %s, which depends on it, happened at %s", describe(st.forEv), st.at.Format(time.RFC3339))
-		return workflows.UpdateComplete, workflows.CompleteInput{Obligation: ev.Obligation, By: ev.By, At: ev.KnownBy, Note: note}
+		return callOf(workflows.Updates.Complete, workflows.CompleteInput{Obligation: ev.Obligation, By: ev.By, At: ev.KnownBy, Note: note})
 	}
 	switch ev.Action {
 	case ActionComplete:
-		return workflows.UpdateComplete, workflows.CompleteInput{Obligation: ev.Obligation, By: ev.By, At: ev.At, Note: ev.Note}
+		return callOf(workflows.Updates.Complete, workflows.CompleteInput{Obligation: ev.Obligation, By: ev.By, At: ev.At, Note: ev.Note})
 	case ActionWaive:
-		return workflows.UpdateWaive, workflows.WaiveInput{Obligation: ev.Obligation, By: ev.By, Reason: ev.Reason}
+		return callOf(workflows.Updates.Waive, workflows.WaiveInput{Obligation: ev.Obligation, By: ev.By, Reason: ev.Reason})
 	case ActionFact, ActionDetermination:
-		return workflows.UpdateRecordFact, workflows.RecordFactInput{Name: ev.Name, Value: ev.Value,
-			Determination: ev.Action == ActionDetermination, By: ev.By, At: ev.At, Note: ev.Note}
+		return callOf(workflows.Updates.RecordFact, workflows.RecordFactInput{Name: ev.Name, Value: ev.Value,
+			Determination: ev.Action == ActionDetermination, By: ev.By, At: ev.At, Note: ev.Note})
 	case ActionSend:
-		return workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: ev.Obligation, By: ev.By}
+		return callOf(workflows.Updates.SendNotice, workflows.SendNoticeInput{Obligation: ev.Obligation, By: ev.By})
 	case ActionApprove:
 		// The approver signs off the content the notice has now, as `starter preview` would show it.
-		return workflows.UpdateApprove, workflows.ApproveInput{Obligation: ev.Obligation, By: ev.By, ContentHash: r.contentHash(ev.Obligation)}
+		return callOf(workflows.Updates.Approve, workflows.ApproveInput{Obligation: ev.Obligation, By: ev.By, ContentHash: r.contentHash(ev.Obligation)})
 	case ActionHold:
-		return workflows.UpdateHold, workflows.HoldInput{Obligation: ev.Obligation, By: ev.By, RequestedBy: ev.RequestedBy,
-			Authority: ev.Authority, Until: ev.Until, Note: ev.Note}
+		return callOf(workflows.Updates.Hold, workflows.HoldInput{Obligation: ev.Obligation, By: ev.By, RequestedBy: ev.RequestedBy,
+			Authority: ev.Authority, Until: ev.Until, Note: ev.Note})
 	case ActionRelease:
-		return workflows.UpdateRelease, workflows.ReleaseInput{Obligation: ev.Obligation, By: ev.By, Note: ev.Note}
+		return callOf(workflows.Updates.Release, workflows.ReleaseInput{Obligation: ev.Obligation, By: ev.By, Note: ev.Note})
 	default: // ActionCorrectDiscovery; Load accepts no other action.
-		return workflows.UpdateCorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: ev.discoveredAt, By: ev.By, Reason: ev.Reason}
+		return callOf(workflows.Updates.CorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: ev.discoveredAt, By: ev.By, Reason: ev.Reason})
 	}
 }
 

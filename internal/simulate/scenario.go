@@ -1,8 +1,8 @@
 // Package simulate replays a past incident — its recorded facts and actions, at their real
 // timestamps — through today's playbook in the Temporal SDK's time-skipping test environment,
 // with the real activities (templates rendered, notices written to an outbox folder), and reports
-// how each obligation would have stood: met, missed and by how much, not applicable, pending, or
-// undecided because the sources do not date what was done.
+// how each obligation would have stood (workflows.Outcome): met, missed and by how much, not
+// applicable, not started, or undecided because the sources do not date what was done.
 //
 // A scenario is a YAML file (see scenarios/cbp-2019.yaml for the format, documented at its top).
 // Events with a known time are performed through the workflow's Updates, so the workflow's own
@@ -16,15 +16,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/incidentfile"
 	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/templates"
@@ -170,8 +170,9 @@ const timeHint = "write RFC 3339 with a zone, e.g. 2019-06-10T18:00:00-04:00"
 // Load reads and checks a scenario file: strict YAML (an unknown field is an error), the incident
 // file and the playbook it names, and every event against the playbook. Errors name the file, the
 // event (events[i], with its line) and the field. Notice templates are the embedded ones, or
-// those in $BREACHFLOW_TEMPLATES_DIR/notices when that is set (as for `starter start`).
-func Load(path string) (*Scenario, error) {
+// those in templatesDir/notices when it is not empty (the starter passes
+// config.TemplatesDir(), as for `starter start`).
+func Load(path, templatesDir string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading scenario: %w", err)
@@ -207,7 +208,7 @@ func Load(path string) (*Scenario, error) {
 	if s.Title == "" {
 		s.Title = s.Incident.Title
 	}
-	if s.templates, err = loadTemplates(os.Getenv(config.EnvTemplatesDir)); err != nil {
+	if s.templates, err = loadTemplates(templatesDir); err != nil {
 		return nil, err
 	}
 	s.PlaybookRef = f.Playbook
@@ -448,14 +449,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// sortedKeys lists a map's keys for a message, sorted; "none" for an empty map.
 func sortedKeys[V any](m map[string]V) string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	if len(ks) == 0 {
+	if len(m) == 0 {
 		return "none"
 	}
-	sort.Strings(ks)
-	return strings.Join(ks, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/breachflow/breachflow/internal/simulate"
+	"github.com/breachflow/breachflow/workflows"
 )
 
 // ny is the playbook's zone; every expected time below is written in it.
@@ -72,7 +73,7 @@ const (
 //     by at least: 10 Jul 2019 18:00 → 10 Jul 2020 18:00 is 366 days, → 10 Oct 2020 is 31+31+30 =
 //     92, → 31 Oct 18:00 is 21: 479 days; the end is 18 hours earlier: 478 days 6 hours.
 func TestCBP2019(t *testing.T) {
-	s, err := simulate.Load("../../scenarios/cbp-2019.yaml")
+	s, err := simulate.Load("../../scenarios/cbp-2019.yaml", "")
 	require.NoError(t, err)
 	outbox := t.TempDir()
 	rep, err := simulate.Run(context.Background(), s, simulate.Options{OutboxDir: outbox})
@@ -87,7 +88,7 @@ func TestCBP2019(t *testing.T) {
 	oig := at(2020, 9, 21, 12, 0)
 	type want struct {
 		id       string
-		outcome  string
+		outcome  workflows.Outcome
 		anchor   time.Time
 		deadline time.Time
 		doneAt   time.Time
@@ -96,21 +97,21 @@ func TestCBP2019(t *testing.T) {
 		label    string
 	}
 	for _, w := range []want{
-		{id: "triage", outcome: simulate.OutcomeMissed, anchor: discovery, deadline: at(2019, 6, 1, 9, 0), late: 517*day + 15*hour, label: "missed (not done)"},
-		{id: "cisa-report", outcome: simulate.OutcomeUndecided, anchor: discovery, deadline: at(2019, 5, 31, 10, 0)},
-		{id: "risk-assessment", outcome: simulate.OutcomeNotDone, anchor: discovery},
-		{id: "major-incident-determination", outcome: simulate.OutcomeMet, anchor: discovery, doneAt: oig},
-		{id: "omb-report", outcome: simulate.OutcomeMissed, anchor: oig, deadline: at(2020, 9, 21, 13, 0), late: 39*day + 11*hour},
-		{id: "congress-notice", outcome: simulate.OutcomeMissed, anchor: oig, deadline: at(2020, 9, 28, 12, 0), late: 32*day + 12*hour},
-		{id: "congress-breach-report", outcome: simulate.OutcomeMet, anchor: discovery, deadline: at(2019, 6, 30, 9, 0), doneBy: statement},
-		{id: "law-enforcement", outcome: simulate.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 1, 9, 0), doneBy: statement},
-		{id: "opr-referral", outcome: simulate.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 6, 0, 0), doneBy: statement},
-		{id: "equipment-removal", outcome: simulate.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 2, 9, 0), doneBy: statement},
-		{id: "subcontractor-monitoring", outcome: simulate.OutcomeMet, anchor: discovery, doneBy: statement},
-		{id: "dark-web-monitoring", outcome: simulate.OutcomeMet, anchor: discovery, doneBy: statement},
-		{id: "public-statement", outcome: simulate.OutcomeMet, anchor: discovery, doneAt: statement},
-		{id: "individual-notice", outcome: simulate.OutcomePending},
-		{id: "after-action", outcome: simulate.OutcomeMissed, late: 478*day + 6*hour, label: "missed by at least 478 days 6 hours"},
+		{id: "triage", outcome: workflows.OutcomeMissed, anchor: discovery, deadline: at(2019, 6, 1, 9, 0), late: 517*day + 15*hour, label: "overdue by 517 days 15 hours"},
+		{id: "cisa-report", outcome: workflows.OutcomeUndecided, anchor: discovery, deadline: at(2019, 5, 31, 10, 0)},
+		{id: "risk-assessment", outcome: workflows.OutcomeNotDone, anchor: discovery},
+		{id: "major-incident-determination", outcome: workflows.OutcomeMet, anchor: discovery, doneAt: oig},
+		{id: "omb-report", outcome: workflows.OutcomeMissed, anchor: oig, deadline: at(2020, 9, 21, 13, 0), late: 39*day + 11*hour},
+		{id: "congress-notice", outcome: workflows.OutcomeMissed, anchor: oig, deadline: at(2020, 9, 28, 12, 0), late: 32*day + 12*hour},
+		{id: "congress-breach-report", outcome: workflows.OutcomeMet, anchor: discovery, deadline: at(2019, 6, 30, 9, 0), doneBy: statement},
+		{id: "law-enforcement", outcome: workflows.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 1, 9, 0), doneBy: statement},
+		{id: "opr-referral", outcome: workflows.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 6, 0, 0), doneBy: statement},
+		{id: "equipment-removal", outcome: workflows.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 2, 9, 0), doneBy: statement},
+		{id: "subcontractor-monitoring", outcome: workflows.OutcomeMet, anchor: discovery, doneBy: statement},
+		{id: "dark-web-monitoring", outcome: workflows.OutcomeMet, anchor: discovery, doneBy: statement},
+		{id: "public-statement", outcome: workflows.OutcomeMet, anchor: discovery, doneAt: statement},
+		{id: "individual-notice", outcome: workflows.OutcomeNotStarted},
+		{id: "after-action", outcome: workflows.OutcomeMissed, late: 478*day + 6*hour, label: "missed by at least 478 days 6 hours"},
 	} {
 		o := rep.Obligation(w.id)
 		require.NotNil(t, o, w.id)
@@ -129,15 +130,15 @@ func TestCBP2019(t *testing.T) {
 		}
 	}
 	require.Len(t, rep.Obligations, 15)
-	require.Equal(t, map[string]int{
-		simulate.OutcomeMet: 5, simulate.OutcomeMissed: 4, simulate.OutcomeUndecided: 4,
-		simulate.OutcomePending: 1, simulate.OutcomeNotDone: 1,
+	require.Equal(t, map[workflows.Outcome]int{
+		workflows.OutcomeMet: 5, workflows.OutcomeMissed: 4, workflows.OutcomeUndecided: 4,
+		workflows.OutcomeNotStarted: 1, workflows.OutcomeNotDone: 1,
 	}, rep.Counts)
 
 	// The wording the brief asks for.
-	require.Equal(t, "met if done before 2019-06-06 00:00 EDT; the sources only say by 2019-06-10 18:00 EDT (source [2]: CBP statement, 10 June 2019)",
+	require.Equal(t, "met if done before Thu 2019-06-06 00:00 EDT; the sources only say by Mon 2019-06-10 18:00 EDT (source [2]: CBP statement, 10 June 2019)",
 		rep.Obligation("opr-referral").Detail)
-	require.Contains(t, rep.Obligation("congress-breach-report").Detail, "done by 2019-06-10 18:00 EDT (source [6]")
+	require.Contains(t, rep.Obligation("congress-breach-report").Detail, "done by Mon 2019-06-10 18:00 EDT (source [6]")
 	require.Contains(t, rep.Obligation("congress-breach-report").Detail, "wants risk-assessment done first", "the missing risk assessment is called out")
 	require.Contains(t, rep.Obligation("cisa-report").Detail, "the sources give no date")
 	require.Contains(t, rep.Obligation("law-enforcement").Detail, "recorded in the simulation at that bound because complete public-statement (event [9])")
@@ -177,7 +178,7 @@ func TestCBP2019(t *testing.T) {
 	require.NoError(t, rep.WriteJSON(&buf))
 	var back simulate.Report
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
-	require.Equal(t, simulate.OutcomeUndecided, back.Obligation("opr-referral").Outcome)
+	require.Equal(t, workflows.OutcomeUndecided, back.Obligation("opr-referral").Outcome)
 	require.True(t, back.Obligation("opr-referral").Deadline.Equal(at(2019, 6, 6, 0, 0)))
 }
 
@@ -222,7 +223,7 @@ events:
   - {at: 2019-06-02T10:00:00-04:00, action: complete, obligation: equipment-removal}
   - {at: 2019-06-03T09:00:00-04:00, action: fact, name: affected_count, value: many}
 `)
-	s, err := simulate.Load(path)
+	s, err := simulate.Load(path, "")
 	require.NoError(t, err)
 	require.True(t, s.Events[2].AtUnknown)
 	require.Zero(t, s.Events[2].KnownBy, "at: unknown without known_by is allowed")
@@ -247,29 +248,29 @@ events:
 
 	// The CISA report's notice completes it when delivered, at once on the workflow clock.
 	cisa := rep.Obligation("cisa-report")
-	require.Equal(t, simulate.OutcomeMet, cisa.Outcome, cisa.Detail)
+	require.Equal(t, workflows.OutcomeMet, cisa.Outcome, cisa.Detail)
 	require.True(t, cisa.DoneAt.Equal(at(2019, 5, 31, 9, 30)))
 	// Triage: the waiver was refused, the completion at 20:00 is within 24 hours.
 	triage := rep.Obligation("triage")
-	require.Equal(t, simulate.OutcomeMet, triage.Outcome)
+	require.Equal(t, workflows.OutcomeMet, triage.Outcome)
 	require.True(t, triage.DoneAt.Equal(at(2019, 5, 31, 20, 0)))
 	// Undated, no bound: undecided, and no date is invented.
 	le := rep.Obligation("law-enforcement")
-	require.Equal(t, simulate.OutcomeUndecided, le.Outcome)
-	require.Equal(t, "met if done before 2019-06-01 09:00 EDT; the sources give no date (source [2]: a source without a date)", le.Detail)
+	require.Equal(t, workflows.OutcomeUndecided, le.Outcome)
+	require.Equal(t, "met if done before Sat 2019-06-01 09:00 EDT; the sources give no date (source [2]: a source without a date)", le.Detail)
 	require.True(t, le.DoneDateUnknown)
 	require.Zero(t, le.DoneBy)
 	require.Zero(t, le.DoneAt)
 	// The refused statement is not done.
-	require.Equal(t, simulate.OutcomeNotDone, rep.Obligation("public-statement").Outcome)
+	require.Equal(t, workflows.OutcomeNotDone, rep.Obligation("public-statement").Outcome)
 	// Equipment removed an hour after its 48-hour deadline (Sunday 2 June 09:00).
 	eq := rep.Obligation("equipment-removal")
-	require.Equal(t, simulate.OutcomeMissed, eq.Outcome)
+	require.Equal(t, workflows.OutcomeMissed, eq.Outcome)
 	require.Equal(t, hour, eq.Late)
 	require.Equal(t, "missed by 1 hour", eq.Label)
 	// OPR: end of Wednesday 5 June, pushed back by the 24-hour hold (it expired unreleased).
 	opr := rep.Obligation("opr-referral")
-	require.Equal(t, simulate.OutcomeOpen, opr.Outcome, opr.Detail)
+	require.Equal(t, workflows.OutcomeOpen, opr.Outcome, opr.Detail)
 	require.True(t, opr.Deadline.Equal(at(2019, 6, 7, 0, 0)), "got %s", opr.Deadline)
 	require.Contains(t, opr.Detail, "3 days 12 hours left at the end")
 
@@ -299,7 +300,7 @@ func TestContinueAsNewKeepsTheReport(t *testing.T) {
   - {at: 2019-06-20T09:15:00-04:00, action: complete, obligation: public-statement}
   - {at: 2019-06-21T09:00:00-04:00, action: send, obligation: congress-notice, by: CIO}
 `)
-	s, err := simulate.Load(path)
+	s, err := simulate.Load(path, "")
 	require.NoError(t, err)
 	one, err := simulate.Run(context.Background(), s, simulate.Options{})
 	require.NoError(t, err)
@@ -320,10 +321,10 @@ func TestContinueAsNewKeepsTheReport(t *testing.T) {
 	}
 	// Determination on 11 June 09:00: OMB within the hour (requested 09:30, approved and so sent
 	// at 09:40), Congress within 7 days (nothing sent).
-	require.Equal(t, simulate.OutcomeMet, one.Obligation("omb-report").Outcome)
+	require.Equal(t, workflows.OutcomeMet, one.Obligation("omb-report").Outcome)
 	require.True(t, one.Obligation("omb-report").DoneAt.Equal(at(2019, 6, 11, 9, 40)))
 	require.True(t, one.Obligation("congress-notice").Deadline.Equal(at(2019, 6, 18, 9, 0)))
-	require.Equal(t, simulate.OutcomeMissed, one.Obligation("congress-notice").Outcome)
+	require.Equal(t, workflows.OutcomeMissed, one.Obligation("congress-notice").Outcome)
 	require.Contains(t, one.Obligation("congress-notice").Detail, "its notice was requested but never delivered (cancelled at the end)",
 		"requested late and never approved by the two people the playbook wants")
 	// Triage done 3 days 3 hours after discovery: 2 days 3 hours late.
@@ -332,7 +333,7 @@ func TestContinueAsNewKeepsTheReport(t *testing.T) {
 
 // TestRunCancelled: a cancelled context stops the simulation with its error.
 func TestRunCancelled(t *testing.T) {
-	s, err := simulate.Load(writeScenario(t, header(t)))
+	s, err := simulate.Load(writeScenario(t, header(t)), "")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -408,7 +409,7 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"incident: reading incident file"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := simulate.Load(writeScenario(t, c.body))
+			_, err := simulate.Load(writeScenario(t, c.body), "")
 			require.Error(t, err)
 			for _, w := range c.want {
 				require.Contains(t, err.Error(), w)
@@ -433,7 +434,7 @@ events:
     action: complete
     obligation: opr-referral
 `), 0o600))
-	s, err := simulate.Load(path)
+	s, err := simulate.Load(path, "")
 	require.NoError(t, err)
 	require.True(t, s.DiscoveredAt.Equal(at(2019, 5, 31, 9, 0)), "from the incident file")
 	require.Equal(t, "us-federal-breach", s.Playbook.Name)

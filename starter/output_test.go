@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/breachflow/breachflow/workflows"
+)
+
+// TestPrintStatus checks the status table speaks the incident's zone and the shared judgement,
+// whatever the zone of the machine it runs on.
+func TestPrintStatus(t *testing.T) {
+	disc := time.Date(2019, 5, 31, 13, 0, 0, 0, time.UTC)
+	now := disc.Add(30 * time.Hour)
+	st := workflows.Status{IncidentID: "INC-1", Title: "CBP", Status: "open", DiscoveredAt: disc, PlaybookName: "us-federal-breach", PlaybookVersion: "1", OverdueCount: 1}
+	st.TimeZone = "America/New_York"
+	st.Obligations = []workflows.ObligationStatus{
+		{ID: "cisa-report", State: "done", AnchorAt: disc, Deadline: disc.Add(time.Hour), CompletedAt: disc.Add(40 * time.Minute), NoticesSent: 1},
+		{ID: "triage", State: "overdue", AnchorAt: disc, Deadline: disc.Add(24 * time.Hour)},
+		{ID: "omb-report", State: "due", AnchorAt: disc, Deadline: now.Add(50 * time.Minute)},
+		{ID: "risk-assessment", State: "due", AnchorAt: disc},
+		{ID: "law-enforcement", State: "on_hold", AnchorAt: disc, Deadline: disc.Add(72 * time.Hour), Hold: &workflows.Hold{RequestedBy: "FBI", Until: disc.Add(7 * 24 * time.Hour)}},
+		{ID: "individual-notice", State: "pending"},
+	}
+	var out bytes.Buffer
+	printStatus(&out, st, now)
+	for _, want := range []string{
+		"discovered Fri 2019-05-31 09:00 EDT",
+		"cisa-report        done     Fri 2019-05-31 10:00 EDT  met, 20 minutes early",
+		"triage             overdue  Sat 2019-06-01 09:00 EDT  overdue by 6 hours",
+		"omb-report         due      Sat 2019-06-01 15:50 EDT  50 minutes left",
+		"risk-assessment    due      none fixed                not done, open for 1 day 6 hours (no fixed deadline)",
+		"law-enforcement    on_hold  Mon 2019-06-03 09:00 EDT  on hold until Fri 2019-06-07 09:00 EDT at the request of FBI",
+		"individual-notice  pending  -                         clock not started",
+	} {
+		require.Contains(t, out.String(), want)
+	}
+
+	// A closed incident is judged at its close, not now.
+	st.Status, st.ClosedAt = workflows.IncidentClosed, disc.Add(20*time.Hour)
+	out.Reset()
+	printStatus(&out, st, now.Add(1000*time.Hour))
+	require.Contains(t, out.String(), "unfinished at close, 4 hours before the deadline")
+}
