@@ -421,16 +421,18 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-func TestSplitNoticeKey(t *testing.T) {
+// TestNoticeKinds: a notice's kind and obligation come from its key, as the workflow wrote it.
+func TestNoticeKinds(t *testing.T) {
 	for key, want := range map[string][2]string{
 		"cisa-report/notice":                {"cisa-report", "notice"},
 		"cisa-report/reminder/1700000000/2": {"cisa-report", "reminder"},
 		"risk-assessment/cadence/1700/3":    {"risk-assessment", "reminder"},
 		"omb-report/escalation/1700/0":      {"omb-report", "escalation"},
 		"individual-notice/hold/1700/1800":  {"individual-notice", "hold-expiring"},
+		"other/unknown-rung/1":              {"other", "notice"},
 	} {
-		o, k := splitNoticeKey(key)
-		require.Equal(t, want, [2]string{o, k}, key)
+		nd := noticeFrom(&activities.SendNoticeInput{NoticeKey: key})
+		require.Equal(t, want, [2]string{nd.obligation(), nd.Kind}, key)
 	}
 }
 
