@@ -14,6 +14,10 @@ import (
 	"github.com/breachflow/breachflow/workflows"
 )
 
+// typedRecord was recorded by internal/e2e TestRecordHistory/typed-record: its record carries
+// Update IDs and notice keys, and holds every kind of coordinator action and a failing delivery.
+const typedRecord = "../../workflows/testdata/incident-typed-record.json"
+
 // replayedRecord replays a committed history and returns its builder (history events added)
 // and the record the replay rebuilt, which carries Update IDs and notice keys whatever build
 // recorded the history.
@@ -31,23 +35,32 @@ func replayedRecord(t *testing.T, path string) (*builder, []workflows.LogEntry) 
 // TestExactJoins: every record line an Update wrote joins that Update's entry by its ID, and
 // every delivery line joins its notice's entry by key; only the opening lines use the fallback.
 func TestExactJoins(t *testing.T) {
-	b, log := replayedRecord(t, committed)
-	withUpdate, fallbackable := 0, 0
-	for _, l := range log {
-		if l.UpdateID != "" {
-			withUpdate++
-		}
-		if l.UpdateID == "" && l.NoticeKey == "" && (l.Action == workflows.ActionOpened || l.Action == workflows.ActionFact) {
-			fallbackable++
-		}
-	}
-	require.NotZero(t, withUpdate, "the replayed record carries Update IDs")
-	b.mergeRecord(log)
-	require.NotZero(t, b.joined.byUpdate)
-	require.NotZero(t, b.joined.byNotice, "sent notices join by key")
-	require.Equal(t, fallbackable, b.joined.fallback, "only the opening lines join by the fallback")
-	for _, m := range b.byUpdate {
-		require.True(t, m.used, "the entry of update %s (%s) is confirmed by the record", m.updateID, m.entry.Action)
+	for _, path := range []string{committed, typedRecord} {
+		t.Run(path, func(t *testing.T) {
+			b, log := replayedRecord(t, path)
+			withUpdate, fallbackable := 0, 0
+			for _, l := range log {
+				if l.UpdateID != "" {
+					withUpdate++
+				}
+				if l.UpdateID == "" && l.NoticeKey == "" && (l.Action == workflows.ActionOpened || l.Action == workflows.ActionFact) {
+					fallbackable++
+				}
+			}
+			require.NotZero(t, withUpdate, "the replayed record carries Update IDs")
+			b.mergeRecord(log)
+			require.NotZero(t, b.joined.byUpdate)
+			require.NotZero(t, b.joined.byNotice, "sent notices join by key")
+			require.Equal(t, fallbackable, b.joined.fallback, "only the opening lines join by the fallback")
+			for _, m := range b.byUpdate {
+				require.True(t, m.used, "the entry of update %s (%s) is confirmed by the record", m.updateID, m.entry.Action)
+			}
+			for key, ms := range b.byNotice {
+				for _, m := range ms {
+					require.True(t, m.used, "the %s entry of notice %s is confirmed by the record", m.entry.Action, key)
+				}
+			}
+		})
 	}
 }
 
