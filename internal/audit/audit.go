@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,14 @@ type Options struct {
 	QueryTimeout time.Duration
 	// Now is the clock for audited_at; nil means time.Now.
 	Now func() time.Time
+	// VerifyKeys are the public keys of trusted exporters. An export passes only when its
+	// manifest.sig is a good Ed25519 signature over its manifest by one of them.
+	VerifyKeys []ed25519.PublicKey
+	// AllowUnsigned lets an audit pass although its files are not authenticated: an export
+	// unsigned, badly signed or signed by an unknown key, or a history file without a manifest.
+	// The verdict then says so, naming the CLI's --allow-unsigned flag. Live audits need no
+	// signature.
+	AllowUnsigned bool
 }
 
 // Report is the result of an audit.
@@ -81,8 +90,10 @@ type IncidentReport struct {
 	PlaybookVersion string    `json:"playbook_version,omitempty"`
 	DiscoveredAt    time.Time `json:"discovered_at,omitzero"`
 	// Source is the folder or file audited, or "temporal" for a live audit.
-	Source   string      `json:"source"`
-	Manifest *Manifest   `json:"manifest,omitempty"`
+	Source   string    `json:"source"`
+	Manifest *Manifest `json:"manifest,omitempty"`
+	// Signature is how the files were authenticated (nil for a live audit).
+	Signature *SignatureCheck `json:"signature,omitempty"`
 	Runs     []RunReport `json:"runs"`
 	// Status is open or closed (empty when unknown); ClosedBy and Forced come with a result.
 	Status   string    `json:"status,omitempty"`
@@ -95,8 +106,9 @@ type IncidentReport struct {
 	Obligations []ObligationAudit `json:"obligations"`
 	// Notes are observations that do not fail the audit.
 	Notes []string `json:"notes,omitempty"`
-	// Problems fail the audit: a file that does not match its manifest's hash, a history that
-	// does not replay, a file that cannot be read.
+	// Problems fail the audit: a file that does not match its manifest's hash, a manifest that
+	// is not signed by a trusted key, a history that does not replay, a notice whose content does
+	// not match its recorded hash, a file that cannot be read.
 	Problems []string `json:"problems,omitempty"`
 }
 
@@ -228,7 +240,14 @@ func Audit(ctx context.Context, src Source, opts Options) (*Report, error) {
 		return rep, fmt.Errorf("%s holds no workflow histories", src.Path)
 	}
 	if len(problems) > 0 {
-		return rep, fmt.Errorf("audit failed: %d of %d histories did not pass:\n%w", s.Failed, s.Histories, errors.Join(problems...))
+		failed := 0
+		for _, ir := range rep.Incidents {
+			if !ir.OK() {
+				failed++
+			}
+		}
+		return rep, fmt.Errorf("audit failed: %d of %d incident(s) did not pass (%d of %d histories failed their hash check or replay):\n%w",
+			failed, s.Incidents, s.Failed, s.Histories, errors.Join(problems...))
 	}
 	return rep, nil
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,15 +43,16 @@ func loadLive(u *unit) []*loadedRun {
 // manifest's SHA-256. ok is false when the manifest cannot be read (the audit of the folder
 // ends there); a run whose file fails its check comes back with ok false.
 func (a *auditor) loadExport(u *unit, ir *IncidentReport) (runs []*loadedRun, ok bool) {
-	m, err := ReadManifest(u.dir)
+	m, raw, err := readManifest(u.dir)
 	if err != nil {
 		ir.Problems = append(ir.Problems, err.Error())
 		a.tick(u.histories())
 		return nil, false
 	}
 	ir.Manifest, ir.IncidentID = m, m.IncidentID
+	a.checkSignature(ir, VerifyManifest(u.dir, raw, a.opts.VerifyKeys))
 	ir.Notes = append(ir.Notes, m.Notes...)
-	listed := map[string]bool{ManifestFile: true}
+	listed := map[string]bool{ManifestFile: true, SignatureFile: true}
 	for _, mr := range m.Runs {
 		listed[mr.File] = true
 		rr := &RunReport{RunID: mr.RunID, File: mr.File}
@@ -129,6 +131,19 @@ func (a *auditor) loadFile(u *unit, ir *IncidentReport) (runs []*loadedRun, done
 	rr.RunID = h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetOriginalExecutionRunId()
 	fillTimes(rr, h)
 	return []*loadedRun{{report: rr, history: h, ok: true}}, false, false
+}
+
+// fileSignature authenticates a single history file: through the signature of the manifest
+// next to it that lists it, else not at all.
+func fileSignature(u *unit, trusted []ed25519.PublicKey) SignatureCheck {
+	if u.manifestDir == "" {
+		return noManifest(u.file)
+	}
+	raw, err := os.ReadFile(filepath.Join(u.manifestDir, ManifestFile))
+	if err != nil {
+		return SignatureCheck{Status: SignatureBad, Detail: err.Error()}
+	}
+	return VerifyManifest(u.manifestDir, raw, trusted)
 }
 
 func hashError(path, expected, actual string) string {

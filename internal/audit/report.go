@@ -26,8 +26,12 @@ func (a *auditor) auditUnit(u *unit) (ir *IncidentReport, skipped bool) {
 		}
 	default:
 		var done bool
-		if runs, done, skipped = a.loadFile(u, ir); done {
-			return ir, skipped
+		if runs, done, skipped = a.loadFile(u, ir); skipped {
+			return nil, true
+		}
+		a.checkSignature(ir, fileSignature(u, a.opts.VerifyKeys))
+		if done {
+			return ir, false
 		}
 	}
 
@@ -101,6 +105,7 @@ func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, 
 		b.addRun(i+1, r.history, i == len(runs)-1)
 	}
 	ir.Notes = append(ir.Notes, b.notes...)
+	ir.Problems = append(ir.Problems, b.problems...)
 	switch {
 	case b.start != nil:
 		ir.Title, ir.PlaybookName, ir.PlaybookVersion, ir.DiscoveredAt = b.start.Title, b.start.Playbook.Name, b.start.Playbook.Version, b.start.DiscoveredAt

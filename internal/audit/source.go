@@ -15,9 +15,11 @@ type unit struct {
 	source string
 	// dir is an export folder (with a manifest).
 	dir string
-	// file is a single history file; expected its SHA-256 from a manifest next to it, if any.
-	file     string
-	expected string
+	// file is a single history file; expected its SHA-256 from a manifest next to it that
+	// lists it, in manifestDir.
+	file        string
+	expected    string
+	manifestDir string
 	// live are runs read from Temporal.
 	live       []fetchedRun
 	incidentID string
@@ -87,7 +89,7 @@ func fileUnit(path string) *unit {
 	if m, err := ReadManifest(filepath.Dir(path)); err == nil {
 		for _, r := range m.Runs {
 			if r.File == filepath.Base(path) {
-				u.expected = r.SHA256
+				u.expected, u.manifestDir = r.SHA256, filepath.Dir(path)
 			}
 		}
 	}

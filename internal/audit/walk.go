@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -42,6 +43,8 @@ type builder struct {
 	lastUpdate *workflows.Status
 	prevCAN    bool
 	notes      []string
+	// problems fail the audit: notices whose content does not match their recorded hash.
+	problems []string
 	// joined counts the record lines joined to entries, by how (for tests).
 	joined joinCounts
 }
@@ -117,6 +120,7 @@ func (b *builder) addRun(run int, h *historypb.History, last bool) {
 				var in activities.SendNoticeInput
 				if err := b.decode(a.GetInput(), &in); err == nil {
 					sa.send = &in
+					b.checkContent(run, ev.GetEventId(), &in)
 				}
 			}
 			b.scheduled[ev.GetEventId()] = sa
@@ -203,6 +207,17 @@ func (b *builder) addRun(run int, h *historypb.History, last bool) {
 	}
 	events := h.GetEvents()
 	b.prevCAN = len(events) > 0 && events[len(events)-1].GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+}
+
+// checkContent recomputes the content hash of a notice about to be sent from the content the
+// activity was given: the hash approvals and the Message-ID bind to must be that of the text
+// that went out. A mismatch means the history was edited after the fact.
+func (b *builder) checkContent(run int, eventID int64, in *activities.SendNoticeInput) {
+	n := in.Notice
+	if got := templates.Hash(n.Subject, n.Text, n.HTML); got != n.ContentHash {
+		b.problems = append(b.problems, fmt.Sprintf("run %d event %d: notice %s: the recorded content hash %s does not match the content sent, which hashes to %s: the notice's subject or text was changed after it was rendered",
+			run, eventID, in.NoticeKey, orDash(n.ContentHash), got))
+	}
 }
 
 func (b *builder) started(base Entry, a *historypb.WorkflowExecutionStartedEventAttributes, run int) {
