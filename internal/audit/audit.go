@@ -94,7 +94,7 @@ type IncidentReport struct {
 	Manifest *Manifest `json:"manifest,omitempty"`
 	// Signature is how the files were authenticated (nil for a live audit).
 	Signature *SignatureCheck `json:"signature,omitempty"`
-	Runs     []RunReport `json:"runs"`
+	Runs      []RunReport     `json:"runs"`
 	// Status is open or closed (empty when unknown); ClosedBy and Forced come with a result.
 	Status   string    `json:"status,omitempty"`
 	ClosedAt time.Time `json:"closed_at,omitzero"`
