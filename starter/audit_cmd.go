@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +17,9 @@ import (
 )
 
 // cmdExport writes an incident's full history — every run, following continue-as-new — and a
-// manifest with each file's SHA-256 into DIR/INC-…/.
+// manifest with each file's SHA-256 into DIR/INC-…/, and signs the manifest (manifest.sig) with
+// the key in BREACHFLOW_EXPORT_SIGNING_KEY(_FILE). Without a key the export is unsigned, and
+// says that audit will fail it.
 //
 //	starter export INC-… [--out DIR] [--json]
 func cmdExport(args []string, out io.Writer) error {
@@ -34,12 +37,16 @@ func cmdExport(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	signing, err := config.ExportSigningKey()
+	if err != nil {
+		return err
+	}
 	tc, err := c.dial()
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	m, err := audit.ExportWithOptions(context.Background(), tc, id, *dir, audit.ExportOptions{DataConverter: codec.DataConverter(keys)})
+	m, err := audit.ExportWithOptions(context.Background(), tc, id, *dir, audit.ExportOptions{DataConverter: codec.DataConverter(keys), SigningKey: signing})
 	if err != nil {
 		return err
 	}
@@ -53,6 +60,11 @@ func cmdExport(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "  %s  %d events  sha256 %s\n", r.File, r.Events, r.SHA256)
 	}
 	fmt.Fprintf(out, "  %s  playbook %s %s, build %s\n", audit.ManifestFile, m.PlaybookName, m.PlaybookVersion, m.Build)
+	if signing != nil {
+		fmt.Fprintf(out, "  %s  Ed25519, key %s\n", audit.SignatureFile, audit.KeyID(signing.Public().(ed25519.PublicKey)))
+	} else {
+		fmt.Fprintf(out, "warning: the export is unsigned (%s is not set): audit fails it unless given --allow-unsigned; make a key with `worker keygen --export-signing`\n", config.EnvExportSigningKey)
+	}
 	if len(m.EncryptionKeyIDs) > 0 {
 		fmt.Fprintf(out, "  payloads are encrypted with key(s) %s: keep them as long as the export\n", strings.Join(m.EncryptionKeyIDs, ", "))
 	}
@@ -64,14 +76,26 @@ func cmdExport(args []string, out io.Writer) error {
 }
 
 // cmdAudit checks and replays histories and prints the audit timeline and the obligations'
-// deadlines met or missed. It fails when any history fails its hash check or its replay.
+// deadlines met or missed. It fails when any history fails its hash check or its replay, when a
+// notice's content does not match its hash, and — for files — when the export is not signed by
+// a trusted key (BREACHFLOW_EXPORT_VERIFY_KEYS, --verify-key) or a history has no manifest,
+// unless --allow-unsigned.
 //
-//	starter audit PATH|INC-… [--format table|md|json] [--live] [--progress]
+//	starter audit PATH|INC-… [--format table|md|json] [--live] [--progress] [--verify-key KEY]... [--allow-unsigned]
 func cmdAudit(args []string, out io.Writer) error {
 	c := newCommon("audit")
 	format := c.fs.String("format", audit.FormatTable, "output: table, md (Markdown) or json")
 	live := c.fs.Bool("live", false, "read the incident from Temporal even when a file or folder of that name exists")
 	progress := c.fs.Bool("progress", false, "show the progress bar even when stderr is not a terminal")
+	allowUnsigned := c.fs.Bool("allow-unsigned", false, "pass exports that are unsigned, badly signed or signed by an unknown key, and histories without a manifest (the verdict says so)")
+	var verifyKeys []ed25519.PublicKey
+	c.fs.Func("verify-key", "public key of a trusted exporter (base64; repeatable; added to $"+config.EnvExportVerifyKeys+")", func(s string) error {
+		k, err := audit.ParsePublicKey(s)
+		if err == nil {
+			verifyKeys = append(verifyKeys, k)
+		}
+		return err
+	})
 	pos, err := c.parse(args, 1)
 	if err != nil {
 		return err
@@ -89,7 +113,11 @@ func cmdAudit(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := audit.Options{DataConverter: codec.DataConverter(keys)}
+	trusted, err := config.ExportVerifyKeys()
+	if err != nil {
+		return err
+	}
+	opts := audit.Options{DataConverter: codec.DataConverter(keys), VerifyKeys: append(trusted, verifyKeys...), AllowUnsigned: *allowUnsigned}
 	if *progress || auditIsTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}

@@ -4,6 +4,9 @@
 //	worker --dev         start an embedded Temporal server (SQLite in the data folder) and the worker
 //	worker codec-server  serve the payload codec to the Temporal UI and CLI (decrypts for authorized users)
 //	worker keygen        print a new encryption key for BREACHFLOW_CODEC_KEYS
+//	worker keygen --export-signing
+//	                     print a new export-signing key pair (BREACHFLOW_EXPORT_SIGNING_KEY, and
+//	                     the public key for BREACHFLOW_EXPORT_VERIFY_KEYS)
 package main
 
 import (
@@ -22,6 +25,7 @@ import (
 
 	"go.temporal.io/sdk/worker"
 
+	"github.com/breachflow/breachflow/internal/audit"
 	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/engine"
@@ -41,6 +45,12 @@ func run(args []string) error {
 		case "codec-server":
 			return runCodecServer(args[1:])
 		case "keygen":
+			if len(args) > 1 && (args[1] == "--export-signing" || args[1] == "-export-signing") {
+				return exportKeygen()
+			}
+			if len(args) > 1 {
+				return fmt.Errorf("keygen: unknown argument %q: use `worker keygen` (payload encryption key) or `worker keygen --export-signing`", args[1])
+			}
 			id, key, err := codec.GenerateKey()
 			if err != nil {
 				return err
@@ -179,5 +189,22 @@ func runCodecServer(args []string) error {
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// exportKeygen prints a new Ed25519 key pair for signing exports: the private key for whoever
+// exports, the public key for whoever audits.
+func exportKeygen() error {
+	priv, pub, err := audit.GenerateSigningKey()
+	if err != nil {
+		return err
+	}
+	key, err := audit.ParsePublicKey(pub)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s=%s\n", config.EnvExportSigningKey, priv)
+	fmt.Printf("%s=%s\n", config.EnvExportVerifyKeys, pub)
+	fmt.Fprintf(os.Stderr, "key %s: keep the signing key secret (or put it in a file named by %s); give the public key to auditors\n", audit.KeyID(key), config.EnvExportSigningKeyFile)
 	return nil
 }

@@ -1,26 +1,18 @@
 package audit
 
 import (
-	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -55,6 +47,14 @@ type Options struct {
 	QueryTimeout time.Duration
 	// Now is the clock for audited_at; nil means time.Now.
 	Now func() time.Time
+	// VerifyKeys are the public keys of trusted exporters. An export passes only when its
+	// manifest.sig is a good Ed25519 signature over its manifest by one of them.
+	VerifyKeys []ed25519.PublicKey
+	// AllowUnsigned lets an audit pass although its files are not authenticated: an export
+	// unsigned, badly signed or signed by an unknown key, or a history file without a manifest.
+	// The verdict then says so, naming the CLI's --allow-unsigned flag. Live audits need no
+	// signature.
+	AllowUnsigned bool
 }
 
 // Report is the result of an audit.
@@ -90,9 +90,11 @@ type IncidentReport struct {
 	PlaybookVersion string    `json:"playbook_version,omitempty"`
 	DiscoveredAt    time.Time `json:"discovered_at,omitzero"`
 	// Source is the folder or file audited, or "temporal" for a live audit.
-	Source   string      `json:"source"`
-	Manifest *Manifest   `json:"manifest,omitempty"`
-	Runs     []RunReport `json:"runs"`
+	Source   string    `json:"source"`
+	Manifest *Manifest `json:"manifest,omitempty"`
+	// Signature is how the files were authenticated (nil for a live audit).
+	Signature *SignatureCheck `json:"signature,omitempty"`
+	Runs      []RunReport     `json:"runs"`
 	// Status is open or closed (empty when unknown); ClosedBy and Forced come with a result.
 	Status   string    `json:"status,omitempty"`
 	ClosedAt time.Time `json:"closed_at,omitzero"`
@@ -104,8 +106,9 @@ type IncidentReport struct {
 	Obligations []ObligationAudit `json:"obligations"`
 	// Notes are observations that do not fail the audit.
 	Notes []string `json:"notes,omitempty"`
-	// Problems fail the audit: a file that does not match its manifest's hash, a history that
-	// does not replay, a file that cannot be read.
+	// Problems fail the audit: a file that does not match its manifest's hash, a manifest that
+	// is not signed by a trusted key, a history that does not replay, a notice whose content does
+	// not match its recorded hash, a file that cannot be read.
 	Problems []string `json:"problems,omitempty"`
 }
 
@@ -237,418 +240,14 @@ func Audit(ctx context.Context, src Source, opts Options) (*Report, error) {
 		return rep, fmt.Errorf("%s holds no workflow histories", src.Path)
 	}
 	if len(problems) > 0 {
-		return rep, fmt.Errorf("audit failed: %d of %d histories did not pass:\n%w", s.Failed, s.Histories, errors.Join(problems...))
+		failed := 0
+		for _, ir := range rep.Incidents {
+			if !ir.OK() {
+				failed++
+			}
+		}
+		return rep, fmt.Errorf("audit failed: %d of %d incident(s) did not pass (%d of %d histories failed their hash check or replay):\n%w",
+			failed, s.Incidents, s.Failed, s.Histories, errors.Join(problems...))
 	}
 	return rep, nil
-}
-
-// unit is one incident to audit: an export folder, a single history file, or live runs.
-type unit struct {
-	source string
-	// dir is an export folder (with a manifest).
-	dir string
-	// file is a single history file; expected its SHA-256 from a manifest next to it, if any.
-	file     string
-	expected string
-	// live are runs read from Temporal.
-	live       []fetchedRun
-	incidentID string
-	client     client.Client
-	notes      []string
-}
-
-func (u *unit) histories() int {
-	switch {
-	case u.live != nil:
-		return len(u.live)
-	case u.dir != "":
-		if m, err := ReadManifest(u.dir); err == nil {
-			return len(m.Runs)
-		}
-	}
-	return 1
-}
-
-// discover finds what a path holds: an export folder, a history file, or a folder of either.
-func discover(path string) ([]*unit, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.IsDir() {
-		if filepath.Base(path) == ManifestFile {
-			return []*unit{{source: filepath.Dir(path), dir: filepath.Dir(path)}}, nil
-		}
-		return []*unit{fileUnit(path)}, nil
-	}
-	if isExport(path) {
-		return []*unit{{source: path, dir: path}}, nil
-	}
-	var units []*unit
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if p != path && isExport(p) {
-				units = append(units, &unit{source: p, dir: p})
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(strings.ToLower(d.Name()), ".json") && !strings.HasPrefix(d.Name(), ".") {
-			units = append(units, fileUnit(p))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(units, func(i, j int) bool { return units[i].source < units[j].source })
-	return units, nil
-}
-
-func isExport(dir string) bool {
-	fi, err := os.Stat(filepath.Join(dir, ManifestFile))
-	return err == nil && fi.Mode().IsRegular()
-}
-
-// fileUnit is a single history file; a manifest next to it that lists it gives its hash.
-func fileUnit(path string) *unit {
-	u := &unit{source: path, file: path}
-	if m, err := ReadManifest(filepath.Dir(path)); err == nil {
-		for _, r := range m.Runs {
-			if r.File == filepath.Base(path) {
-				u.expected = r.SHA256
-			}
-		}
-	}
-	return u
-}
-
-type auditor struct {
-	ctx         context.Context
-	opts        *Options
-	total, done int
-}
-
-// loadedRun is one run's history ready to replay.
-type loadedRun struct {
-	report  *RunReport
-	history *historypb.History
-	ok      bool
-}
-
-// auditUnit audits one incident. skipped is true for a JSON file that is not a history.
-func (a *auditor) auditUnit(u *unit) (ir *IncidentReport, skipped bool) {
-	ir = &IncidentReport{Source: u.source, IncidentID: u.incidentID, Notes: u.notes}
-	var runs []*loadedRun
-	switch {
-	case u.live != nil:
-		for _, r := range u.live {
-			events := r.History.GetEvents()
-			rr := &RunReport{RunID: r.RunID, Events: len(events), Hash: "not applicable (live)"}
-			fillTimes(rr, r.History)
-			runs = append(runs, &loadedRun{report: rr, history: r.History, ok: true})
-		}
-	case u.dir != "":
-		m, err := ReadManifest(u.dir)
-		if err != nil {
-			ir.Problems = append(ir.Problems, err.Error())
-			a.tick(u.histories())
-			return ir, false
-		}
-		ir.Manifest, ir.IncidentID = m, m.IncidentID
-		ir.Notes = append(ir.Notes, m.Notes...)
-		listed := map[string]bool{ManifestFile: true}
-		for _, mr := range m.Runs {
-			listed[mr.File] = true
-			rr := &RunReport{RunID: mr.RunID, File: mr.File}
-			lr := &loadedRun{report: rr}
-			runs = append(runs, lr)
-			path := filepath.Join(u.dir, mr.File)
-			data, err := os.ReadFile(path)
-			if err != nil {
-				rr.Hash, rr.Replay = "unreadable", ReplaySkipped
-				ir.Problems = append(ir.Problems, fmt.Sprintf("%s: %v", path, err))
-				continue
-			}
-			rr.SHA256 = sha256Hex(data)
-			if rr.SHA256 != strings.ToLower(mr.SHA256) {
-				rr.Hash, rr.Replay = HashMismatch, ReplaySkipped
-				ir.Problems = append(ir.Problems, hashError(path, mr.SHA256, rr.SHA256))
-				continue
-			}
-			rr.Hash = HashOK
-			h, err := client.HistoryFromJSON(bytes.NewReader(data), client.HistoryJSONOptions{})
-			if err != nil || len(h.GetEvents()) == 0 {
-				rr.Replay = ReplaySkipped
-				ir.Problems = append(ir.Problems, fmt.Sprintf("%s: not a readable history: %v", path, err))
-				continue
-			}
-			rr.Events = len(h.GetEvents())
-			fillTimes(rr, h)
-			if rr.Events != mr.Events {
-				ir.Problems = append(ir.Problems, fmt.Sprintf("%s: %d events, the manifest says %d", path, rr.Events, mr.Events))
-			}
-			lr.history, lr.ok = h, true
-		}
-		if entries, err := os.ReadDir(u.dir); err == nil {
-			for _, e := range entries {
-				if !e.IsDir() && !listed[e.Name()] {
-					ir.Notes = append(ir.Notes, fmt.Sprintf("%s is in the export folder but not in its manifest: not audited", e.Name()))
-				}
-			}
-		}
-	default:
-		data, err := os.ReadFile(u.file)
-		if err != nil {
-			ir.Problems = append(ir.Problems, fmt.Sprintf("%s: %v", u.file, err))
-			a.tick(1)
-			return ir, false
-		}
-		rr := &RunReport{File: u.file, SHA256: sha256Hex(data), Hash: HashNotChecked}
-		if u.expected != "" {
-			rr.Hash = HashOK
-			if rr.SHA256 != strings.ToLower(u.expected) {
-				rr.Hash, rr.Replay = HashMismatch, ReplaySkipped
-				ir.Runs = []RunReport{*rr}
-				ir.Problems = append(ir.Problems, hashError(u.file, u.expected, rr.SHA256))
-				a.tick(1)
-				return ir, false
-			}
-		}
-		h, err := client.HistoryFromJSON(bytes.NewReader(data), client.HistoryJSONOptions{})
-		if err != nil || len(h.GetEvents()) == 0 || h.GetEvents()[0].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED {
-			a.tick(1)
-			if u.expected == "" {
-				return nil, true // some other JSON file
-			}
-			rr.Replay = ReplaySkipped
-			ir.Runs = []RunReport{*rr}
-			ir.Problems = append(ir.Problems, fmt.Sprintf("%s: not a readable history: %v", u.file, err))
-			return ir, false
-		}
-		rr.Events = len(h.GetEvents())
-		rr.RunID = h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetOriginalExecutionRunId()
-		fillTimes(rr, h)
-		runs = append(runs, &loadedRun{report: rr, history: h, ok: true})
-	}
-
-	dc := a.opts.dataConverter()
-	var first workflows.StartIncidentInput
-	var firstErr error
-	for _, r := range runs {
-		if r.ok {
-			first, firstErr = decodeStart(dc, r.history)
-			break
-		}
-	}
-	if firstErr != nil {
-		note := fmt.Sprintf("the incident's start input could not be decoded: %v", firstErr)
-		for _, r := range runs {
-			if r.ok && encrypted(r.history) {
-				note += fmt.Sprintf("; its payloads are encrypted (%s): audit with the keys the worker used (%s or %s)", codec.MetadataEncodingEncrypted, codec.EnvKeyFile, codec.EnvKeys)
-				if ids := appendKeyIDs(nil, r.history); len(ids) > 0 {
-					note += ": key ID(s) " + strings.Join(ids, ", ")
-				}
-				break
-			}
-		}
-		ir.Notes = append(ir.Notes, note)
-	}
-	if firstErr == nil && first.IncidentID != "" {
-		if ir.IncidentID != "" && first.IncidentID != ir.IncidentID {
-			ir.Problems = append(ir.Problems, fmt.Sprintf("the manifest names incident %s but the history is of %s", ir.IncidentID, first.IncidentID))
-		}
-		if ir.IncidentID == "" {
-			ir.IncidentID = first.IncidentID
-		}
-	}
-
-	// Replay every run that passed its hash check.
-	hashFailed := false
-	var lastReplay *replayed
-	for i, r := range runs {
-		if !r.ok {
-			hashFailed = true
-			continue
-		}
-		res := replay(r.history, workflows.IncidentWorkflowID(ir.IncidentID), r.report.RunID, a.opts)
-		a.tick(1)
-		if res.err != nil {
-			r.report.Replay, r.report.ReplayError = ReplayFailed, res.err.Error()
-			ir.Problems = append(ir.Problems, fmt.Sprintf("%s: replay failed: the history does not match this build's IncidentWorkflow: %v", runName(i, r.report), res.err))
-		} else {
-			r.report.Replay = ReplayOK
-		}
-		if i == len(runs)-1 {
-			lastReplay = &res
-		}
-	}
-	for _, r := range runs {
-		ir.Runs = append(ir.Runs, *r.report)
-	}
-	if hashFailed {
-		ir.Notes = append(ir.Notes, "no timeline: a history file failed its check, so its content cannot be trusted")
-		return ir, false
-	}
-	a.buildTimeline(ir, u, runs, lastReplay)
-	return ir, false
-}
-
-// buildTimeline builds the timeline and the obligations from the histories, the final status
-// and the workflow's record.
-func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, lastReplay *replayed) {
-	b := newBuilder(a.opts.dataConverter())
-	for i, r := range runs {
-		b.addRun(i+1, r.history, i == len(runs)-1)
-	}
-	ir.Notes = append(ir.Notes, b.notes...)
-	switch {
-	case b.start != nil:
-		ir.Title, ir.PlaybookName, ir.PlaybookVersion, ir.DiscoveredAt = b.start.Title, b.start.Playbook.Name, b.start.Playbook.Version, b.start.DiscoveredAt
-	case b.carried != nil:
-		ir.Title, ir.PlaybookName, ir.PlaybookVersion, ir.DiscoveredAt = b.carried.Title, b.carried.Playbook.Name, b.carried.Playbook.Version, b.carried.DiscoveredAt
-		ir.Notes = append(ir.Notes, "the first run is missing: the histories start with a run that continues an earlier one")
-	}
-
-	var status *workflows.Status
-	var record []workflows.LogEntry
-	haveRecord := false
-	if r := b.result; r != nil {
-		ir.ClosedAt, ir.ClosedBy, ir.Forced = r.ClosedAt, r.ClosedBy, r.Forced
-		if r.Final.IncidentID == "" {
-			// Results recorded before IncidentResult carried Final and Log: the replay rebuilds both.
-			ir.Notes = append(ir.Notes, "the workflow's result carries no final status or record (recorded by an older build): they are taken from the replay")
-		}
-	}
-	switch {
-	case b.result != nil && b.result.Final.IncidentID != "":
-		ir.StatusFrom = FromResult
-		status, record, haveRecord = &b.result.Final, b.result.Log, true
-	case u.client != nil && a.queryInto(u.client, ir, &status, &record):
-		haveRecord = true
-	case lastReplay != nil && lastReplay.err == nil && lastReplay.status != nil && lastReplay.hasLog:
-		ir.StatusFrom = FromReplay
-		status, record, haveRecord = lastReplay.status, lastReplay.log, true
-	case b.lastUpdate != nil:
-		ir.StatusFrom = FromLastUpdate
-		status = b.lastUpdate
-	default:
-		ir.StatusFrom = FromNothing
-	}
-	if haveRecord {
-		b.mergeRecord(record)
-	} else {
-		ir.Notes = append(ir.Notes, "the workflow's record (its log) was not available: the engine's own acts (clocks started, overdue marks, reminders, escalations) are not in the timeline")
-	}
-	ir.Timeline = b.timeline()
-	ir.Notes = append(ir.Notes, checkApprovals(ir.Timeline)...)
-	if status != nil {
-		ir.Status = status.Status
-		if ir.ClosedAt.IsZero() {
-			ir.ClosedAt = status.ClosedAt
-		}
-		if ir.ClosedBy == "" && status.Status == workflows.IncidentClosed {
-			for _, e := range ir.Timeline {
-				if e.Action == "closed" {
-					ir.ClosedBy = e.Actor
-				}
-			}
-		}
-		ir.Obligations = obligationsFrom(status, ir.Timeline)
-	}
-}
-
-// queryInto asks a live incident for its status and log; on failure it notes why and returns
-// false, and the replayed state is used instead.
-func (a *auditor) queryInto(c client.Client, ir *IncidentReport, status **workflows.Status, record *[]workflows.LogEntry) bool {
-	st, log, err := a.query(c, ir.IncidentID)
-	if err != nil {
-		ir.Notes = append(ir.Notes, fmt.Sprintf("the live status and log queries failed (%v): using the replayed state", err))
-		return false
-	}
-	ir.StatusFrom, *status, *record = FromQuery, st, log
-	return true
-}
-
-// query asks a live incident for its status and log.
-func (a *auditor) query(c client.Client, id string) (*workflows.Status, []workflows.LogEntry, error) {
-	ctx, cancel := context.WithTimeout(a.ctx, a.opts.QueryTimeout)
-	defer cancel()
-	v, err := c.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.QueryStatus)
-	if err != nil {
-		return nil, nil, err
-	}
-	var st workflows.Status
-	if err := v.Get(&st); err != nil {
-		return nil, nil, err
-	}
-	v, err = c.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.QueryLog)
-	if err != nil {
-		return nil, nil, err
-	}
-	var log []workflows.LogEntry
-	if err := v.Get(&log); err != nil {
-		return nil, nil, err
-	}
-	return &st, log, nil
-}
-
-func (a *auditor) tick(n int) {
-	a.done += n
-	a.progress()
-}
-
-const barWidth = 30
-
-func (a *auditor) progress() {
-	if a.opts.Progress == nil || a.total < 2 {
-		return
-	}
-	done := min(a.done, a.total)
-	filled := done * barWidth / a.total
-	fmt.Fprintf(a.opts.Progress, "\r[%s%s] %d/%d", strings.Repeat("#", filled), strings.Repeat(".", barWidth-filled), done, a.total)
-}
-
-func (a *auditor) progressDone() {
-	if a.opts.Progress != nil && a.total > 1 {
-		fmt.Fprintln(a.opts.Progress)
-	}
-}
-
-func hashError(path, expected, actual string) string {
-	return fmt.Sprintf("%s: SHA-256 mismatch: the manifest records %s but the file hashes to %s: the history was tampered with or corrupted after export", path, expected, actual)
-}
-
-func runName(i int, r *RunReport) string {
-	name := fmt.Sprintf("run %d", i+1)
-	if r.RunID != "" {
-		name += " (" + r.RunID + ")"
-	}
-	if r.File != "" {
-		name += " " + r.File
-	}
-	return name
-}
-
-func fillTimes(rr *RunReport, h *historypb.History) {
-	events := h.GetEvents()
-	if len(events) == 0 {
-		return
-	}
-	rr.FirstEventTime = events[0].GetEventTime().AsTime().UTC()
-	rr.LastEventTime = events[len(events)-1].GetEventTime().AsTime().UTC()
-	rr.LastEvent = eventTypeName(events[len(events)-1].GetEventType())
-}
-
-// encrypted reports whether a history's start input is an encrypted payload.
-func encrypted(h *historypb.History) bool {
-	for _, p := range h.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetInput().GetPayloads() {
-		if string(p.GetMetadata()["encoding"]) == codec.MetadataEncodingEncrypted {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -34,6 +35,14 @@ import (
 // a waiver with a reason, a forced close.
 const committed = "../../workflows/testdata/incident-forced-close.json"
 
+// testSigningKey signs the exports tests build; trusted audits them with its public key, and
+// lone audits history files that no manifest lists.
+var (
+	testSigningKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	trusted        = Options{VerifyKeys: []ed25519.PublicKey{testSigningKey.Public().(ed25519.PublicKey)}}
+	lone           = Options{AllowUnsigned: true}
+)
+
 func auditFile(t *testing.T, path string, opts Options) (*Report, error) {
 	t.Helper()
 	return Audit(context.Background(), Source{Path: path}, opts)
@@ -50,7 +59,7 @@ func find(tl []Entry, actor, action, obligation string) *Entry {
 }
 
 func TestAuditCommittedHistory(t *testing.T) {
-	rep, err := auditFile(t, committed, Options{})
+	rep, err := auditFile(t, committed, lone)
 	require.NoError(t, err)
 	require.Len(t, rep.Incidents, 1)
 	ir := rep.Incidents[0]
@@ -150,7 +159,7 @@ func TestAuditCommittedHistory(t *testing.T) {
 }
 
 func TestAuditOutputs(t *testing.T) {
-	rep, err := auditFile(t, committed, Options{})
+	rep, err := auditFile(t, committed, lone)
 	require.NoError(t, err)
 	ir := rep.Incidents[0]
 	var cisa *NoticeDetail
@@ -205,7 +214,8 @@ func TestAuditOutputs(t *testing.T) {
 	require.Error(t, Write(&js, rep, "xml"))
 }
 
-// makeExport builds an export folder holding a copy of the committed history, as Export writes it.
+// makeExport builds an export folder holding a copy of the committed history, as Export writes it,
+// signed with testSigningKey.
 func makeExport(t *testing.T, root string) (dir, file string, sum string) {
 	t.Helper()
 	data, err := os.ReadFile(committed)
@@ -228,12 +238,15 @@ func makeExport(t *testing.T, root string) (dir, file string, sum string) {
 	mj, err := json.MarshalIndent(m, "", "  ")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ManifestFile), mj, 0o600))
+	sig, err := SignManifest(testSigningKey, mj)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, SignatureFile), sig, 0o600))
 	return dir, filepath.Join(dir, name), sha256Hex(data)
 }
 
 func TestAuditExportFolderAndTampering(t *testing.T) {
 	dir, file, sum := makeExport(t, t.TempDir())
-	rep, err := auditFile(t, dir, Options{})
+	rep, err := auditFile(t, dir, trusted)
 	require.NoError(t, err)
 	ir := rep.Incidents[0]
 	require.Equal(t, HashOK, ir.Runs[0].Hash)
@@ -242,7 +255,7 @@ func TestAuditExportFolderAndTampering(t *testing.T) {
 	require.NotEmpty(t, ir.Timeline)
 
 	// A single file of the folder is checked against the manifest next to it.
-	rep, err = auditFile(t, file, Options{})
+	rep, err = auditFile(t, file, trusted)
 	require.NoError(t, err)
 	require.Equal(t, HashOK, rep.Incidents[0].Runs[0].Hash)
 
@@ -255,7 +268,7 @@ func TestAuditExportFolderAndTampering(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, data, 0o600))
 	bad := sha256Hex(data)
 
-	rep, err = auditFile(t, dir, Options{})
+	rep, err = auditFile(t, dir, trusted)
 	require.Error(t, err)
 	for _, want := range []string{"SHA-256 mismatch", filepath.Base(file), sum, bad, "tampered with or corrupted"} {
 		require.Contains(t, err.Error(), want)
@@ -276,7 +289,7 @@ func TestAuditExportFolderAndTampering(t *testing.T) {
 	require.Contains(t, out.String(), "tampered with or corrupted")
 
 	// The single file too.
-	_, err = auditFile(t, file, Options{})
+	_, err = auditFile(t, file, trusted)
 	require.ErrorContains(t, err, "SHA-256 mismatch")
 }
 
@@ -287,7 +300,7 @@ func TestAuditDetectsChangedWorkflow(t *testing.T) {
 		}
 		return workflows.IncidentWorkflow(ctx, in)
 	}
-	rep, err := auditFile(t, committed, Options{RegisterWorkflows: func(r worker.WorkflowRegistry) {
+	rep, err := auditFile(t, committed, Options{AllowUnsigned: true, RegisterWorkflows: func(r worker.WorkflowRegistry) {
 		r.RegisterWorkflowWithOptions(changed, workflow.RegisterOptions{Name: "IncidentWorkflow"})
 	}})
 	require.Error(t, err)
@@ -337,7 +350,7 @@ func TestAuditOpenIncident(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "open.json")
 	require.NoError(t, os.WriteFile(path, out, 0o600))
 
-	rep, err := auditFile(t, path, Options{})
+	rep, err := auditFile(t, path, lone)
 	require.NoError(t, err)
 	ir := rep.Incidents[0]
 	require.Equal(t, workflows.IncidentOpen, ir.Status)
@@ -364,7 +377,7 @@ func TestAuditFolderOfMany(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(root, "loose", "notes.json"), []byte(`{"not":"a history"}`), 0o600))
 
 	var progress bytes.Buffer
-	rep, err := auditFile(t, root, Options{Progress: &progress})
+	rep, err := auditFile(t, root, Options{Progress: &progress, VerifyKeys: trusted.VerifyKeys, AllowUnsigned: true})
 	require.NoError(t, err)
 	require.Len(t, rep.Incidents, 2)
 	require.Equal(t, []string{filepath.Join(root, "loose", "notes.json")}, rep.Skipped)
@@ -382,7 +395,7 @@ func TestAuditFolderOfMany(t *testing.T) {
 	file = matches[0]
 	data[len(data)/2] ^= 0x01
 	require.NoError(t, os.WriteFile(file, data, 0o600))
-	rep, err = auditFile(t, root, Options{})
+	rep, err = auditFile(t, root, Options{VerifyKeys: trusted.VerifyKeys, AllowUnsigned: true})
 	require.ErrorContains(t, err, "SHA-256 mismatch")
 	require.Equal(t, 1, rep.Summary.ReplayedOK)
 	require.Equal(t, 1, rep.Summary.HashMismatches)
@@ -421,16 +434,18 @@ func TestJudge(t *testing.T) {
 	}
 }
 
-func TestSplitNoticeKey(t *testing.T) {
+// TestNoticeKinds: a notice's kind and obligation come from its key, as the workflow wrote it.
+func TestNoticeKinds(t *testing.T) {
 	for key, want := range map[string][2]string{
 		"cisa-report/notice":                {"cisa-report", "notice"},
 		"cisa-report/reminder/1700000000/2": {"cisa-report", "reminder"},
 		"risk-assessment/cadence/1700/3":    {"risk-assessment", "reminder"},
 		"omb-report/escalation/1700/0":      {"omb-report", "escalation"},
 		"individual-notice/hold/1700/1800":  {"individual-notice", "hold-expiring"},
+		"other/unknown-rung/1":              {"other", "notice"},
 	} {
-		o, k := splitNoticeKey(key)
-		require.Equal(t, want, [2]string{o, k}, key)
+		nd := noticeFrom(&activities.SendNoticeInput{NoticeKey: key})
+		require.Equal(t, want, [2]string{nd.obligation(), nd.Kind}, key)
 	}
 }
 
@@ -566,9 +581,9 @@ func TestAuditEncryptedHistory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "encrypted.json")
 	require.NoError(t, os.WriteFile(path, enc, 0o600))
 
-	plain, err := auditFile(t, committed, Options{})
+	plain, err := auditFile(t, committed, lone)
 	require.NoError(t, err)
-	rep, err := auditFile(t, path, Options{DataConverter: codec.DataConverter(keys)})
+	rep, err := auditFile(t, path, Options{DataConverter: codec.DataConverter(keys), AllowUnsigned: true})
 	require.NoError(t, err)
 	ir := rep.Incidents[0]
 	require.Equal(t, ReplayOK, ir.Runs[0].Replay)
@@ -579,7 +594,7 @@ func TestAuditEncryptedHistory(t *testing.T) {
 	require.Contains(t, waived.Details, "covered by the department's statement")
 	require.Len(t, ir.Timeline, len(plain.Incidents[0].Timeline))
 
-	rep, err = auditFile(t, path, Options{})
+	rep, err = auditFile(t, path, lone)
 	require.Error(t, err, "without the keys the history cannot be replayed")
 	require.Equal(t, ReplayFailed, rep.Incidents[0].Runs[0].Replay)
 	require.Contains(t, strings.Join(rep.Incidents[0].Notes, "\n"), "encrypted")

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,12 +34,17 @@ type ExportOptions struct {
 	DataConverter converter.DataConverter
 	// Now is the clock for exported_at; nil means time.Now.
 	Now func() time.Time
+	// SigningKey, when set, signs the manifest: manifest.sig holds an Ed25519 signature over
+	// manifest.json's bytes. Without it the export is unsigned, and an audit fails it unless
+	// told to accept unsigned exports.
+	SigningKey ed25519.PrivateKey
 }
 
 // Export writes the full event history of an incident — every run, following continue-as-new —
 // into outDir/<incidentID>/: one file per run in the JSON format of `temporal workflow show
 // --output json`, which client.HistoryFromJSON and the SDK's replayer read, and manifest.json
-// with the SHA-256 of each file. The folder must not exist yet or be empty: an export is never
+// with the SHA-256 of each file. The export is unsigned: see ExportWithOptions and
+// ExportOptions.SigningKey. The folder must not exist yet or be empty: an export is never
 // overwritten in place.
 func Export(ctx context.Context, c client.Client, incidentID, outDir string) (*Manifest, error) {
 	return ExportWithOptions(ctx, c, incidentID, outDir, ExportOptions{})
@@ -124,8 +130,18 @@ func ExportWithOptions(ctx context.Context, c client.Client, incidentID, outDir 
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, ManifestFile), append(data, '\n')); err != nil {
+	data = append(data, '\n')
+	if err := writeFileAtomic(filepath.Join(dir, ManifestFile), data); err != nil {
 		return nil, err
+	}
+	if opts.SigningKey != nil {
+		sig, err := SignManifest(opts.SigningKey, data)
+		if err != nil {
+			return nil, fmt.Errorf("signing %s: %w", ManifestFile, err)
+		}
+		if err := writeFileAtomic(filepath.Join(dir, SignatureFile), sig); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }

@@ -129,13 +129,28 @@ func CurrentBuild() Build {
 	return b
 }
 
-// ReadManifest reads and checks the manifest of an export folder.
+// ReadManifest reads and checks the manifest of an export folder. It does not check its
+// signature (see VerifyManifest).
 func ReadManifest(dir string) (*Manifest, error) {
+	m, _, err := readManifest(dir)
+	return m, err
+}
+
+// readManifest reads the manifest of an export folder and returns it with its bytes, which its
+// signature covers.
+func readManifest(dir string) (*Manifest, []byte, error) {
 	path := filepath.Join(dir, ManifestFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	m, err := ParseManifest(data, path)
+	return m, data, err
+}
+
+// ParseManifest parses and checks a manifest's bytes; name (the file's path) prefixes errors.
+func ParseManifest(data []byte, name string) (*Manifest, error) {
+	path := name
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("%s: not a valid manifest: %w", path, err)

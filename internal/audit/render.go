@@ -53,10 +53,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 }
 
 func writeIncidentTable(ew *errWriter, ir *IncidentReport, rep *Report) {
-	verdict := "PASSED"
-	if !ir.OK() {
-		verdict = "FAILED"
-	}
+	verdict := ir.Verdict()
 	ew.printf("AUDIT %s  %s  %s\n", verdict, orDash(ir.IncidentID), quoteOrEmpty(ir.Title))
 	for _, l := range headerLines(ir, rep) {
 		ew.printf("%s\n", l)
@@ -153,10 +150,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	ew := &errWriter{w: w}
 	ew.printf("# Incident audit\n\n")
 	for _, ir := range rep.Incidents {
-		verdict := "passed"
-		if !ir.OK() {
-			verdict = "**FAILED**"
-		}
+		verdict := markdownVerdict(ir)
 		ew.printf("## %s — %s\n\n", md(orDash(ir.IncidentID)), verdict)
 		if ir.Title != "" {
 			ew.printf("**%s**\n\n", md(ir.Title))

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,13 @@ import (
 	"github.com/breachflow/breachflow/internal/audit"
 	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/workflows"
+)
+
+// exportKey signs the exports of these tests; trusted audits them with its public key.
+var (
+	exportKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize))
+	signed    = audit.ExportOptions{SigningKey: exportKey}
+	trusted   = audit.Options{VerifyKeys: []ed25519.PublicKey{exportKey.Public().(ed25519.PublicKey)}}
 )
 
 func findEntry(tl []audit.Entry, actor, action, obligation string) *audit.Entry {
@@ -91,7 +99,7 @@ func TestExportAuditRoundTrip(t *testing.T) {
 
 	// Export.
 	out := t.TempDir()
-	m, err := audit.Export(ctx, s.client, id, out)
+	m, err := audit.ExportWithOptions(ctx, s.client, id, out, signed)
 	require.NoError(t, err)
 	folder := filepath.Join(out, id)
 	require.Equal(t, id, m.IncidentID)
@@ -108,11 +116,12 @@ func TestExportAuditRoundTrip(t *testing.T) {
 	require.Len(t, h.Events, m.Runs[0].Events)
 
 	// Audit the export folder.
-	rep, err = audit.Audit(ctx, audit.Source{Path: folder}, audit.Options{})
+	rep, err = audit.Audit(ctx, audit.Source{Path: folder}, trusted)
 	require.NoError(t, err)
 	require.Len(t, rep.Incidents, 1)
 	ir := rep.Incidents[0]
 	require.True(t, ir.OK(), ir.Problems)
+	require.Equal(t, audit.SignatureValid, ir.Signature.Status, "export signs, audit verifies")
 	require.Equal(t, audit.HashOK, ir.Runs[0].Hash)
 	require.Equal(t, audit.ReplayOK, ir.Runs[0].Replay)
 	require.Equal(t, audit.FromResult, ir.StatusFrom, "the result carries the final status and the record")
@@ -196,7 +205,7 @@ func TestExportAuditRoundTrip(t *testing.T) {
 	// Tamper with the export: one byte.
 	raw[len(raw)/2] ^= 0x01
 	require.NoError(t, os.WriteFile(filepath.Join(folder, m.Runs[0].File), raw, 0o600))
-	rep, err = audit.Audit(ctx, audit.Source{Path: folder}, audit.Options{})
+	rep, err = audit.Audit(ctx, audit.Source{Path: folder}, trusted)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "SHA-256 mismatch")
 	require.Contains(t, err.Error(), m.Runs[0].File)
@@ -250,7 +259,7 @@ func TestExportAuditContinueAsNew(t *testing.T) {
 	require.NoError(t, s.client.GetWorkflow(ctx, id, "").Get(ctx, &res))
 
 	out := t.TempDir()
-	m, err := audit.Export(ctx, s.client, id, out)
+	m, err := audit.ExportWithOptions(ctx, s.client, id, out, signed)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(m.Runs), 2)
 	require.Equal(t, firstRun, m.Runs[0].RunID)
@@ -260,7 +269,7 @@ func TestExportAuditContinueAsNew(t *testing.T) {
 	require.Equal(t, "WorkflowExecutionCompleted", m.Runs[len(m.Runs)-1].LastEvent)
 	require.Equal(t, "us-federal-breach", m.PlaybookName, "from the first run's input")
 
-	rep, err := audit.Audit(ctx, audit.Source{Path: filepath.Join(out, id)}, audit.Options{})
+	rep, err := audit.Audit(ctx, audit.Source{Path: filepath.Join(out, id)}, trusted)
 	require.NoError(t, err)
 	ir := rep.Incidents[0]
 	require.Len(t, ir.Runs, len(m.Runs))
@@ -320,7 +329,7 @@ func TestExportAuditEncrypted(t *testing.T) {
 
 	dc := codec.DataConverter(keys)
 	out := t.TempDir()
-	m, err := audit.ExportWithOptions(ctx, s.client, id, out, audit.ExportOptions{DataConverter: dc})
+	m, err := audit.ExportWithOptions(ctx, s.client, id, out, audit.ExportOptions{DataConverter: dc, SigningKey: exportKey})
 	require.NoError(t, err)
 	require.Equal(t, []string{"k-audit"}, m.EncryptionKeyIDs)
 	require.Equal(t, "us-federal-breach", m.PlaybookName)
@@ -328,7 +337,7 @@ func TestExportAuditEncrypted(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, string(raw), "coordinator", "the export holds ciphertext only")
 
-	rep, err := audit.Audit(ctx, audit.Source{Path: filepath.Join(out, id)}, audit.Options{DataConverter: dc})
+	rep, err := audit.Audit(ctx, audit.Source{Path: filepath.Join(out, id)}, audit.Options{DataConverter: dc, VerifyKeys: trusted.VerifyKeys})
 	require.NoError(t, err)
 	ir := rep.Incidents[0]
 	require.Equal(t, audit.ReplayOK, ir.Runs[0].Replay)
@@ -343,7 +352,7 @@ func TestExportAuditEncrypted(t *testing.T) {
 	require.NotEmpty(t, failed.Notice.MessageID)
 	require.NotNil(t, findEntry(ir.Timeline, "engine", "delivery cancelled", "dark-web-monitoring"), "the forced close cancelled it")
 
-	rep, err = audit.Audit(ctx, audit.Source{Path: filepath.Join(out, id)}, audit.Options{})
+	rep, err = audit.Audit(ctx, audit.Source{Path: filepath.Join(out, id)}, trusted)
 	require.Error(t, err)
 	require.Equal(t, audit.ReplayFailed, rep.Incidents[0].Runs[0].Replay)
 	require.Contains(t, strings.Join(rep.Incidents[0].Notes, "\n"), "key ID(s) k-audit")

@@ -77,7 +77,7 @@ func BenchmarkAuditReplay(b *testing.B) {
 	require.NoError(b, err)
 	require.NoError(b, c.GetWorkflow(ctx, id, "").Get(ctx, nil))
 	exported := filepath.Join(dir, "export")
-	m, err := audit.Export(ctx, c, id, exported)
+	m, err := audit.ExportWithOptions(ctx, c, id, exported, signed)
 	require.NoError(b, err)
 	events := m.TotalEvents
 
@@ -111,7 +111,7 @@ func BenchmarkAuditReplay(b *testing.B) {
 	b.Run("audit-incident", func(b *testing.B) {
 		start := time.Now()
 		for range b.N {
-			rep, err := audit.Audit(ctx, audit.Source{Path: filepath.Join(exported, id)}, audit.Options{})
+			rep, err := audit.Audit(ctx, audit.Source{Path: filepath.Join(exported, id)}, trusted)
 			require.NoError(b, err)
 			require.Zero(b, rep.Summary.Failed)
 		}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -30,6 +31,7 @@ func TestRecordHistory(t *testing.T) {
 		t.Skip("set BREACHFLOW_RECORD_HISTORY=1 to regenerate workflows/testdata/")
 	}
 	t.Run("approvals-holds", recordApprovalsAndHolds)
+	t.Run("typed-record", recordTypedRecord)
 }
 
 // recordApprovalsAndHolds: a notice approved by two people, a fact that makes an approval lapse,
@@ -80,6 +82,65 @@ func recordApprovalsAndHolds(t *testing.T) {
 	}, 30*time.Second, 100*time.Millisecond)
 	must(workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "recorded for replay tests"})
 	writeHistory(t, s, id, "incident-approvals-holds.json")
+}
+
+// recordTypedRecord records an incident with the typed record (Update IDs, notice keys, facts on
+// its lines), so replay tests and the audit's exact joins cover that shape:
+//
+//	BREACHFLOW_RECORD_HISTORY=1 go test ./internal/e2e/ -run TestRecordHistory/typed-record
+//
+// It has a contacts change, a completion, a waiver, a fact and a determination, a notice released
+// by its one approval, a notice left awaiting two approvals, a hold re-confirmed and released, a
+// notice whose delivery fails round after round, and a forced close that cancels both.
+func recordTypedRecord(t *testing.T) {
+	dir := t.TempDir()
+	transport := &refusingTransport{Outbox: activities.Outbox{Dir: filepath.Join(dir, "outbox")}, refuse: "dark-web-monitoring.notice"}
+	s := startStack(t, dir, transport)
+	id, _ := startCBP(t, s.client)
+	must := func(name string, arg any) {
+		_, err := update(t, s.client, id, name, arg)
+		require.NoError(t, err, name)
+	}
+	hash := func(obligation string) string {
+		v, err := s.client.QueryWorkflow(context.Background(), id, "", workflows.QueryPreview, obligation)
+		require.NoError(t, err)
+		var p workflows.Preview
+		require.NoError(t, v.Get(&p))
+		return p.Rendered.ContentHash
+	}
+	require.Eventually(t, func() bool {
+		for _, n := range status(t, s.client, id).Notices {
+			if n.Key == "dark-web-monitoring/notice" && n.State == workflows.NoticeFailing {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 100*time.Millisecond, "the refused notice fails its first round")
+	must(workflows.UpdateSetContacts, workflows.SetContactsInput{Role: "law_enforcement", By: "coordinator", Reason: "new FBI liaison",
+		Contacts: []playbook.Contact{{Name: "FBI Liaison", Email: "liaison@fbi.example"}}})
+	must(workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "coordinator", Note: "scoped"})
+	must(workflows.UpdateWaive, workflows.WaiveInput{Obligation: "equipment-removal", By: "ciso", Reason: "the subcontractor's equipment was already seized"})
+	must(workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "184000", By: "analyst"})
+	must(workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: "cio"})
+	must(workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"})
+	must(workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "omb-report", By: "coordinator"})
+	must(workflows.UpdateApprove, workflows.ApproveInput{Obligation: "omb-report", By: "cio", ContentHash: hash("omb-report")})
+	must(workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: "coordinator"})
+	hold := workflows.HoldInput{Obligation: "public-statement", By: "coordinator", RequestedBy: "FBI Cyber Division", Authority: "investigation in progress", Until: time.Now().Add(48 * time.Hour)}
+	must(workflows.UpdateHold, hold)
+	hold.Until = hold.Until.Add(24 * time.Hour)
+	must(workflows.UpdateHold, hold)
+	must(workflows.UpdateRelease, workflows.ReleaseInput{Obligation: "public-statement", By: "coordinator", Note: "FBI agreed"})
+	require.Eventually(t, func() bool {
+		for _, n := range status(t, s.client, id).Notices {
+			if n.Key == "omb-report/notice" {
+				return n.State == workflows.NoticeSent
+			}
+		}
+		return false
+	}, 30*time.Second, 100*time.Millisecond, "the approved notice is delivered")
+	must(workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "recorded for replay tests"})
+	writeHistory(t, s, id, "incident-typed-record.json")
 }
 
 // writeHistory waits for the incident to finish and writes its history to workflows/testdata.
