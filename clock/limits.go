@@ -68,12 +68,11 @@ func MaxAmount(kind Kind) int {
 }
 
 // CheckTime reports whether t lies in the accepted window [EarliestTime, LatestTime]. field
-// names the input in the error, e.g. "at" or "discovered_at". A zero time is refused as missing;
-// callers that treat zero as "now" must test IsZero before calling.
+// names the input in the error, e.g. "at" or "discovered_at". The zero time is refused like any
+// other time before 1970 (it is what "0001-01-01" parses to); callers for which a zero time means
+// "now" or "not given" must test IsZero before calling.
 func CheckTime(field string, t time.Time) error {
 	switch {
-	case t.IsZero():
-		return fmt.Errorf("%s: missing: give a time in RFC 3339 with a zone, e.g. 2019-05-31T09:00:00-04:00", field)
 	case t.Before(EarliestTime):
 		return fmt.Errorf("%s: %s is before %s: check the year (a time this early is usually a placeholder or a typo)",
 			field, formatTime(t), EarliestTime.Format("2006-01-02"))

@@ -93,7 +93,7 @@ func TestCheckTime(t *testing.T) {
 		{EarliestTime, ""},
 		{LatestTime, ""},
 		{time.Date(2019, 5, 31, 9, 0, 0, 0, time.UTC), ""},
-		{time.Time{}, "at: missing: give a time in RFC 3339"},
+		{time.Time{}, "at: 0001-01-01T00:00:00Z is before 1970-01-01: check the year"},
 		{time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), "at: 0001-01-01T00:00:01Z is before 1970-01-01: check the year"},
 		{time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC), "is before 1970-01-01"},
 		{time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "at: 9999-01-01T00:00:00Z is after 2200-01-01, the latest time the engine accepts: check the year"},
@@ -114,7 +114,7 @@ func TestCheckDiscovery(t *testing.T) {
 	require.NoError(t, CheckDiscovery("discovered_at", now.Add(23*time.Hour), now))
 	require.ErrorContains(t, CheckDiscovery("discovered_at", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), now),
 		"discovered_at: 2099-01-01T00:00:00Z is in the future: give the time the incident was discovered")
-	require.ErrorContains(t, CheckDiscovery("discovered_at", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), now), "discovered_at: missing")
+	require.ErrorContains(t, CheckDiscovery("discovered_at", time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), now), "discovered_at: 0001-01-01T00:00:00Z is before 1970-01-01")
 }
 
 func TestCheckIntervalAndLead(t *testing.T) {
