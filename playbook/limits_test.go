@@ -122,7 +122,7 @@ func TestParseFileShape(t *testing.T) {
 		{"empty", "", []string{"bad.yaml: file is empty: expected a playbook with format, name, version"}},
 		{"only comments", "# nothing yet\n", []string{"file is empty"}},
 		{"null document", "~\n", []string{"file is empty"}},
-		{"second document", baseYAML() + "---\nformat: 2\n", []string{"a second YAML document starts here", "a file holds one document"}},
+		{"second document", baseYAML() + "---\nformat: 2\n", []string{fmt.Sprintf("line %d: a second YAML document starts here", strings.Count(baseYAML(), "\n")+1), "a file holds one document"}},
 		{"too large", baseYAML() + "# " + strings.Repeat("x", playbook.MaxFileSize) + "\n", []string{"larger than 1048576 bytes (1 MiB)"}},
 		{"escape in a quoted value", apply(t, baseYAML(), []edit{{"format: 1", "format: \"1\\e[31m\""}}),
 			[]string{"cannot unmarshal", `\u001b`}},

@@ -48,7 +48,7 @@ func DecodeYAML(name string, data []byte, v any, expected string) error {
 		return fmt.Errorf("%s: file is empty: expected %s", name, expected)
 	}
 	if err := dec.Decode(&second); err == nil && !isEmptyDocument(&second) {
-		return fmt.Errorf("%s: line %d: a second YAML document starts here (after ---): a file holds one document; remove the --- line or split the file", name, max(second.Line-1, 1))
+		return fmt.Errorf("%s: line %d: a second YAML document starts here (after ---): a file holds one document; remove the --- line or split the file", name, second.Line)
 	} else if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s: %s", name, SanitizeError(err.Error()))
 	}
