@@ -79,4 +79,3 @@ func FuzzParseIncidentFile(f *testing.F) {
 		}
 	})
 }
-
