@@ -9,7 +9,6 @@ package clock
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -101,10 +100,10 @@ func (s Spec) Validate() error {
 	} else if s.Amount <= 0 {
 		return fmt.Errorf("clock: amount must be positive (got %d)", s.Amount)
 	}
-	// Beyond this, Amount*time.Hour overflows and the deadline would wrap
-	// into the past.
-	if s.Kind == Hours && int64(s.Amount) > math.MaxInt64/int64(time.Hour) {
-		return fmt.Errorf("clock: amount of %d hours is out of range", s.Amount)
+	// The limits keep every deadline within MaxDeadlineSpan of its anchor; they also keep
+	// Amount*time.Hour from overflowing and the business-day count short.
+	if limit := MaxAmount(s.Kind); s.Kind != None && s.Amount > limit {
+		return fmt.Errorf("clock: amount of %d %s is out of range: use at most %d (a deadline lies within 100 years of its anchor)", s.Amount, s.Kind, limit)
 	}
 	if s.Kind != BusinessDays {
 		if s.Calendar != nil {
@@ -122,17 +121,29 @@ func (s Spec) Validate() error {
 }
 
 // Due returns the deadline for anchor, expressed in s.Location. It reports
-// false when there is no deadline: for Kind None, and also when s is invalid,
-// so callers that must tell the two apart should call Validate first.
+// false when there is no deadline: for Kind None, and also when s is invalid
+// or the anchor or the deadline lies outside the years 1 to 9999 (the
+// deadline could not be encoded), so callers that must tell these apart
+// should call Validate and CheckTime first. Due always returns in bounded
+// time, whatever s and anchor are.
 //
 // For BusinessDays the anchor's own local date never counts, even when the
 // anchor is early on a business day. Counting starts on the next calendar
 // day; the deadline is the end (or CloseOfBusiness) of the Nth business day,
 // in local time.
 func (s Spec) Due(anchor time.Time) (time.Time, bool) {
-	if s.Kind == None || s.Validate() != nil {
+	if s.Kind == None || s.Validate() != nil || !representable(anchor) {
 		return time.Time{}, false
 	}
+	due, ok := s.due(anchor)
+	if !ok || !representable(due) || due.Sub(anchor) > MaxDeadlineSpan {
+		return time.Time{}, false
+	}
+	return due, true
+}
+
+// due computes the deadline of a valid spec.
+func (s Spec) due(anchor time.Time) (time.Time, bool) {
 	loc := s.Location
 	if loc == nil {
 		loc = time.UTC
@@ -151,8 +162,13 @@ func (s Spec) Due(anchor time.Time) (time.Time, bool) {
 			cal = USFederal
 		}
 		day := civilDate(local)
+		// A calendar whose every day is a holiday must not loop forever.
+		last := day.Add(MaxDeadlineSpan)
 		for n := 0; n < s.Amount; {
 			day = day.AddDate(0, 0, 1)
+			if day.After(last) {
+				return time.Time{}, false
+			}
 			if isBusinessDay(cal, day) {
 				n++
 			}

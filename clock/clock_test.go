@@ -268,7 +268,7 @@ func TestValidate(t *testing.T) {
 		{Spec{Kind: "weeks", Amount: 1},
 			`clock: unknown deadline kind "weeks" (known: hours, calendar_days, calendar_months, business_days, none)`},
 		{Spec{}, `clock: unknown deadline kind "" (known: hours, calendar_days, calendar_months, business_days, none)`},
-		{Spec{Kind: Hours, Amount: 3_000_000}, "clock: amount of 3000000 hours is out of range"},
+		{Spec{Kind: Hours, Amount: 3_000_000}, "clock: amount of 3000000 hours is out of range: use at most 876000 (a deadline lies within 100 years of its anchor)"},
 		{Spec{Kind: BusinessDays, Amount: 1, CloseOfBusiness: -time.Hour},
 			"clock: close of business must be within (0, 24h] (got -1h0m0s)"},
 		{Spec{Kind: BusinessDays, Amount: 1, CloseOfBusiness: 25 * time.Hour},

@@ -6,19 +6,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/breachflow/breachflow/clock"
 )
 
 // NormalizeFact checks a raw value against the fact's declared type and returns its canonical
 // string form: numbers without grouping, bools as true/false, dates as RFC 3339.
+//
+// Numbers are counts: written in digits (commas may group them, a decimal point may follow),
+// never negative, with a whole part that fits in an int64 and at most MaxFactDecimals decimals;
+// they are kept exactly as written, never rounded through a float. Dates lie in the window of
+// clock.CheckTime. Text is one line of at most MaxFactTextLen characters (see CheckLine).
 func NormalizeFact(def FactDef, raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	switch def.Type {
 	case FactNumber:
-		n, err := strconv.ParseFloat(strings.ReplaceAll(raw, ",", ""), 64)
-		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-			return "", fmt.Errorf("%q is not a number: write digits such as 184000", raw)
-		}
-		return strconv.FormatFloat(n, 'f', -1, 64), nil
+		return normalizeNumber(raw)
 	case FactBool:
 		switch strings.ToLower(raw) {
 		case "true", "yes", "y":
@@ -30,6 +33,9 @@ func NormalizeFact(def FactDef, raw string) (string, error) {
 	case FactDate:
 		for _, layout := range []string{time.RFC3339, "2006-01-02"} {
 			if t, err := time.Parse(layout, raw); err == nil {
+				if err := clock.CheckTime("date", t); err != nil {
+					return "", err
+				}
 				return t.Format(time.RFC3339), nil
 			}
 		}
@@ -38,8 +44,64 @@ func NormalizeFact(def FactDef, raw string) (string, error) {
 		if raw == "" {
 			return "", fmt.Errorf("empty value: give the fact a value")
 		}
+		if err := CheckLine("value", raw, MaxFactTextLen); err != nil {
+			return "", err
+		}
 		return raw, nil
 	}
+}
+
+// MaxFactDecimals is the most digits a number fact may have after its decimal point.
+const MaxFactDecimals = 6
+
+// normalizeNumber returns the canonical form of a number fact: no grouping commas, no leading
+// zeros, no trailing zeros after the point. It works on the digits, so nothing is rounded.
+func normalizeNumber(raw string) (string, error) {
+	notNumber := func() (string, error) {
+		return "", fmt.Errorf("%q is not a number: write digits such as 184000", short(raw))
+	}
+	s := strings.ReplaceAll(raw, ",", "")
+	if strings.HasPrefix(s, "-") && len(s) > 1 {
+		if _, err := normalizeNumber(s[1:]); err == nil {
+			return "", fmt.Errorf("%q is negative: a number fact is a count; write 0 or more", raw)
+		}
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" && frac == "" || !allDigits(whole) || !allDigits(frac) {
+		return notNumber()
+	}
+	whole = strings.TrimLeft(whole, "0")
+	if whole == "" {
+		whole = "0"
+	}
+	if _, err := strconv.ParseInt(whole, 10, 64); err != nil {
+		return "", fmt.Errorf("%q is too large: a number fact is at most %d; check the digits", short(raw), int64(math.MaxInt64))
+	}
+	frac = strings.TrimRight(frac, "0")
+	if len(frac) > MaxFactDecimals {
+		return "", fmt.Errorf("%q has more than %d decimals: round it", short(raw), MaxFactDecimals)
+	}
+	if frac == "" {
+		return whole, nil
+	}
+	return whole + "." + frac, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// short cuts a value quoted in an error to 40 characters: errors must not carry whole inputs.
+func short(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
 }
 
 // Truthy reports whether a fact value starts a fact-anchored clock: a true bool, a non-zero

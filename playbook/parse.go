@@ -1,12 +1,9 @@
 package playbook
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/mail"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -14,8 +11,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/breachflow/breachflow/clock"
 )
@@ -53,7 +48,7 @@ type TemplateSet interface {
 
 // LoadFile reads and validates a playbook file.
 func LoadFile(path string, templates TemplateSet) (*Playbook, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading playbook: %w", err)
 	}
@@ -62,18 +57,26 @@ func LoadFile(path string, templates TemplateSet) (*Playbook, error) {
 
 var yamlUnknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type playbook\.(\w+)`)
 
+// playbookExpected describes a playbook for the message about an empty file.
+const playbookExpected = "a playbook with format, name, version, defaults, roles, facts and obligations (see templates/playbooks/us-federal-breach.yaml)"
+
 // Parse decodes a playbook strictly and validates it. name labels errors (usually the file name).
-// All problems are reported at once, joined.
+// All problems are reported at once, joined. Contacts with a non-ASCII domain are converted to
+// its ASCII (IDNA) form. When templates can dry-render (see TemplateChecker), every notice
+// template the playbook uses is rendered with sample data, so a broken template is found now
+// rather than when a notice is sent.
 func Parse(name string, data []byte, templates TemplateSet) (*Playbook, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var p Playbook
-	if err := dec.Decode(&p); err != nil {
+	if err := DecodeYAML(name, data, &p, playbookExpected); err != nil {
 		msg := yamlUnknownField.ReplaceAllString(err.Error(), "line $1: unknown field \"$2\" in $3 (check the spelling against the playbook format in README.md)")
-		return nil, fmt.Errorf("%s: %s", name, msg)
+		return nil, errors.New(msg)
 	}
 	p.Source = name
+	p.normalizeAddresses()
 	if err := p.Validate(templates); err != nil {
+		return nil, err
+	}
+	if err := p.DryRun(templates); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -123,6 +126,7 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 		v.add("", "defaults.calendar", err.Error())
 		v.badDefaults = true
 	}
+	p.validateTexts(&v)
 	v.duration("", "defaults.cadence", p.Defaults.Cadence, true)
 	v.reminders("", "defaults.reminders", p.Defaults.Reminders)
 	v.escalation(p, "", "defaults.escalation", p.Defaults.Escalation)
@@ -262,6 +266,8 @@ func (p *Playbook) validateDeadline(v *validator, o *Obligation) {
 		v.add(o.ID, "deadline.amount", fmt.Sprintf("leave it out for clock none (got %d)", d.Amount))
 	case kind != clock.None && d.Amount <= 0:
 		v.add(o.ID, "deadline.amount", fmt.Sprintf("must be positive: the number of %s (got %d)", kind, d.Amount))
+	case kind != clock.None && d.Amount > clock.MaxAmount(kind):
+		v.add(o.ID, "deadline.amount", fmt.Sprintf("must be at most %d %s (got %d): a deadline lies within 100 years of its anchor; check the number and the clock", clock.MaxAmount(kind), kind, d.Amount))
 	}
 	if d.TimeZone != "" {
 		if _, err := time.LoadLocation(d.TimeZone); err != nil {
@@ -360,15 +366,6 @@ func ParseAnchor(s string) (kind, ref string, err error) {
 	return "", "", fmt.Errorf("bad anchor %q: use discovery, determination:ID, fact:ID or obligation:ID", s)
 }
 
-// CheckAddress reports whether s is a single plain e-mail address.
-func CheckAddress(s string) error {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
-		return fmt.Errorf("malformed e-mail address %q: write a plain address such as privacy@agency.example", s)
-	}
-	return nil
-}
-
 type validator struct {
 	file string
 	errs []error
@@ -391,9 +388,16 @@ func (v *validator) role(p *Playbook, obligation, field, role string) {
 	}
 }
 
+// duration checks a repeat interval; optional ones may be left out (zero).
 func (v *validator) duration(obligation, field string, d Duration, optional bool) {
-	if d < 0 || (d == 0 && !optional) {
+	switch {
+	case d < 0 || (d == 0 && !optional):
 		v.add(obligation, field, fmt.Sprintf("must be positive (got %s)", d.Std()))
+	case d == 0:
+	default:
+		if err := clock.CheckInterval(d.Std()); err != nil {
+			v.add(obligation, field, err.Error())
+		}
 	}
 }
 
@@ -405,7 +409,9 @@ func (v *validator) reminders(obligation, field string, rs []Reminder) {
 			v.add(obligation, f, "give exactly one of before (e.g. 1d) or at_fraction (e.g. 0.5)")
 		case r.Before != nil && *r.Before < 0:
 			v.add(obligation, f+".before", fmt.Sprintf("must not be negative (got %s)", r.Before.Std()))
-		case r.AtFraction != nil && (*r.AtFraction <= 0 || *r.AtFraction >= 1):
+		case r.Before != nil && clock.CheckLead(r.Before.Std()) != nil:
+			v.add(obligation, f+".before", clock.CheckLead(r.Before.Std()).Error())
+		case r.AtFraction != nil && !(*r.AtFraction > 0 && *r.AtFraction < 1): // also refuses NaN
 			v.add(obligation, f+".at_fraction", fmt.Sprintf("must be between 0 and 1 exclusive (got %g)", *r.AtFraction))
 		}
 	}

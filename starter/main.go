@@ -47,6 +47,7 @@ Coordinator commands (connect to TEMPORAL_ADDRESS, default localhost:7233):
   close INC                        close the incident        [--force --reason R]
 
 Self-contained:
+  check FILE                       check a playbook, incident file or scenario; exit 2 on problems
   demo                             embedded server + worker, an example incident, a status table
 
 Every command takes --by NAME (default $USER) where it acts, and --json where it prints.
@@ -95,6 +96,7 @@ var commands = map[string]func(args []string, out io.Writer) error{
 	"export":    cmdExport,
 	"audit":     cmdAudit,
 	"demo":      cmdDemo,
+	"check":     cmdCheck, // check_cmd.go
 }
 
 // common holds the flags every command shares.

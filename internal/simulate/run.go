@@ -132,6 +132,7 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Report, error) {
 	r.steps = append(r.steps, &step{at: s.End})
 
 	var res workflows.IncidentResult
+	var record []workflows.LogEntry
 	start, runs := s.DiscoveredAt, 0
 	for ; ; runs++ {
 		if runs >= maxRuns {
@@ -164,6 +165,10 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Report, error) {
 			if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 				return nil, fmt.Errorf("reading the state carried to the next run: %w", err)
 			}
+			// A new run carries only the latest lines of the record: keep the whole of this one's.
+			if record, err = stitchRun(env, record, in); err != nil {
+				return nil, err
+			}
 			in, start = next, env.Now()
 			continue
 		}
@@ -176,6 +181,10 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Report, error) {
 		if err := env.GetWorkflowResult(&res); err != nil {
 			return nil, err
 		}
+		if res.Log, err = workflows.StitchRecord(record, res.LogOffset, res.Log); err != nil {
+			return nil, err
+		}
+		res.LogOffset = 0
 		break
 	}
 	rep := buildReport(s, r, &res, runs+1)
@@ -183,6 +192,23 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Report, error) {
 		rep.Outbox = opts.OutboxDir
 	}
 	return rep, nil
+}
+
+// stitchRun adds the whole record of a run that ended by continuing as new (in started it).
+func stitchRun(env *testsuite.TestWorkflowEnvironment, record []workflows.LogEntry, in workflows.StartIncidentInput) ([]workflows.LogEntry, error) {
+	v, err := env.QueryWorkflow(workflows.QueryLog)
+	if err != nil {
+		return nil, fmt.Errorf("reading the record of a run: %w", err)
+	}
+	var lines []workflows.LogEntry
+	if err := v.Get(&lines); err != nil {
+		return nil, fmt.Errorf("reading the record of a run: %w", err)
+	}
+	offset := 0
+	if in.Carried != nil {
+		offset = in.Carried.LogOffset
+	}
+	return workflows.StitchRecord(record, offset, lines)
 }
 
 // execute runs the workflow, turning a panic of the test environment (an idle timeout, a

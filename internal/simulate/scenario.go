@@ -25,6 +25,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/breachflow/breachflow/clock"
 	"github.com/breachflow/breachflow/internal/incidentfile"
 	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/templates"
@@ -173,14 +174,23 @@ const timeHint = "write RFC 3339 with a zone, e.g. 2019-06-10T18:00:00-04:00"
 // those in templatesDir/notices when it is not empty (the starter passes
 // config.TemplatesDir(), as for `starter start`).
 func Load(path, templatesDir string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := playbook.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading scenario: %w", err)
 	}
+	return parse(path, data, templatesDir)
+}
+
+// Parse is Load for a scenario already read, with the embedded templates: path says where it
+// lives (the incident file and a playbook path are relative to its folder) and names it in
+// errors; data is its content.
+func Parse(path string, data []byte) (*Scenario, error) { return parse(path, data, "") }
+
+func parse(path string, data []byte, templatesDir string) (*Scenario, error) {
 	name := filepath.Base(path)
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if err := playbook.DecodeYAML(name, data, &root, scenarioExpected); err != nil {
+		return nil, err
 	}
 	lines, err := checkFields(&root)
 	if err != nil {
@@ -190,7 +200,7 @@ func Load(path, templatesDir string) (*Scenario, error) {
 	dec.KnownFields(true)
 	var f file
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %s", name, playbook.SanitizeError(err.Error()))
 	}
 
 	dir := filepath.Dir(path)
@@ -217,11 +227,9 @@ func Load(path, templatesDir string) (*Scenario, error) {
 	case pbPath != "" && playbook.IsPath(pbPath):
 		pbPath = resolve(dir, pbPath)
 	case pbPath == "":
+		// incidentfile.Read has resolved a path against the incident file's folder.
 		s.PlaybookRef = s.Incident.Playbook
 		pbPath = s.PlaybookRef
-		if playbook.IsPath(pbPath) {
-			pbPath = resolve(filepath.Dir(s.IncidentPath), pbPath)
-		}
 	}
 	if s.Playbook, err = playbook.Resolve(pbPath, templates.Embedded(), s.templates); err != nil {
 		return nil, fmt.Errorf("%s: playbook: %w", name, err)
@@ -237,20 +245,34 @@ func Load(path, templatesDir string) (*Scenario, error) {
 		add("%s: %s: give the real discovery time (%s)", name, field, timeHint)
 	default:
 		if s.DiscoveredAt, err = time.Parse(time.RFC3339, discovered); err != nil {
-			add("%s: %s %q: %s", name, field, discovered, timeHint)
+			add("%s: %s %q: %s", name, field, short(discovered), timeHint)
+		} else if err := clock.CheckTime(field, s.DiscoveredAt); err != nil {
+			add("%s: %w", name, err)
+			s.DiscoveredAt = time.Time{}
 		}
 	}
 	if f.End == "" {
 		add("%s: end: missing: until when to simulate (%s)", name, timeHint)
 	} else if s.End, err = time.Parse(time.RFC3339, f.End); err != nil {
-		add("%s: end %q: %s", name, f.End, timeHint)
+		add("%s: end %q: %s", name, short(f.End), timeHint)
+	} else if err := clock.CheckTime("end", s.End); err != nil {
+		add("%s: %w", name, err)
+		s.End = time.Time{}
 	} else if !s.DiscoveredAt.IsZero() && !s.End.After(s.DiscoveredAt) {
 		add("%s: end %s: must lie after discovered_at %s", name, f.End, s.DiscoveredAt.Format(time.RFC3339))
+	} else if !s.DiscoveredAt.IsZero() && s.End.Sub(s.DiscoveredAt) > MaxSpan {
+		add("%s: end %s: lies more than %d years after discovered_at: a simulation covers at most %d years; move end earlier", name, f.End, maxSpanYears, maxSpanYears)
+	}
+	if err := playbook.CheckLine("title", f.Title, playbook.MaxTitleLen); err != nil {
+		add("%s: %w", name, err)
 	}
 
 	for i, n := range f.Notes {
 		if strings.TrimSpace(n.Text) == "" {
 			add("%s: notes[%d].text: missing", name, i)
+		}
+		for _, err := range checkNoteText(n) {
+			add("%s: notes[%d].%w", name, i, err)
 		}
 		for _, id := range n.Obligations {
 			if s.Playbook.Obligation(id) == nil {
@@ -302,7 +324,9 @@ func (s *Scenario) checkEvent(i, line int, raw rawEvent) (Event, []error) {
 		t, err := time.Parse(time.RFC3339, raw.At)
 		switch {
 		case err != nil:
-			add("at", "%q: %s, or %s when the date is not public", raw.At, timeHint, Unknown)
+			add("at", "%q: %s, or %s when the date is not public", short(raw.At), timeHint, Unknown)
+		case clock.CheckTime("at", t) != nil:
+			errs = append(errs, clock.CheckTime("at", t))
 		case !s.DiscoveredAt.IsZero() && t.Before(s.DiscoveredAt):
 			add("at", "%s lies before discovery (%s): the simulation starts at discovery; correct discovered_at or leave the event out",
 				raw.At, s.DiscoveredAt.Format(time.RFC3339))
@@ -318,7 +342,9 @@ func (s *Scenario) checkEvent(i, line int, raw rawEvent) (Event, []error) {
 		case raw.At != Unknown:
 			add("known_by", "only for at: %s (it bounds an event whose date is not public)", Unknown)
 		case err != nil:
-			add("known_by", "%q: %s", raw.KnownBy, timeHint)
+			add("known_by", "%q: %s", short(raw.KnownBy), timeHint)
+		case clock.CheckTime("known_by", t) != nil:
+			errs = append(errs, clock.CheckTime("known_by", t))
 		default:
 			ev.KnownBy = t
 		}
@@ -355,18 +381,22 @@ func (s *Scenario) checkEvent(i, line int, raw rawEvent) (Event, []error) {
 	case ActionCorrectDiscovery:
 		t, err := time.Parse(time.RFC3339, raw.Value)
 		if err != nil {
-			add("value", "%q: the corrected discovery time; %s", raw.Value, timeHint)
+			add("value", "%q: the corrected discovery time; %s", short(raw.Value), timeHint)
+		} else if err := clock.CheckTime("value", t); err != nil {
+			errs = append(errs, err)
 		}
 		ev.discoveredAt = t
 	}
 	if raw.Until != "" {
 		t, err := time.Parse(time.RFC3339, raw.Until)
 		if err != nil {
-			add("until", "%q: %s", raw.Until, timeHint)
+			add("until", "%q: %s", short(raw.Until), timeHint)
+		} else if err := clock.CheckTime("until", t); err != nil {
+			errs = append(errs, err)
 		}
 		ev.Until = t
 	}
-	return ev, errs
+	return ev, append(errs, checkEventText(raw)...)
 }
 
 // unknownObligation is the workflow validator's message for an unknown obligation.
@@ -382,7 +412,7 @@ func unknownObligation(pb *playbook.Playbook, id string) string {
 // reports only by line. It returns the line of every event.
 func checkFields(root *yaml.Node) ([]int, error) {
 	if len(root.Content) == 0 {
-		return nil, errors.New("empty scenario: see scenarios/cbp-2019.yaml for the format")
+		return nil, errors.New("file is empty: expected " + scenarioExpected)
 	}
 	doc := root.Content[0]
 	if doc.Kind != yaml.MappingNode {

@@ -1,0 +1,64 @@
+package playbook
+
+import (
+	"fmt"
+	"math"
+)
+
+// normalizeAddresses converts contacts with a non-ASCII domain to its ASCII (IDNA) form; any
+// other problem is left for Validate to report.
+func (p *Playbook) normalizeAddresses() {
+	for _, r := range p.Roles {
+		for i, c := range r.Contacts {
+			if norm, err := NormalizeAddress(c.Email); err == nil {
+				r.Contacts[i].Email = norm
+			}
+		}
+	}
+}
+
+// validateTexts checks every free-text field of the playbook against the limits in limits.go:
+// titles are one line, descriptions may span lines, none holds control characters.
+func (p *Playbook) validateTexts(v *validator) {
+	line := func(obligation, field, s string, max int) {
+		if err := CheckLine("", s, max); err != nil {
+			v.add(obligation, field, err.Error())
+		}
+	}
+	text := func(obligation, field, s string, max int) {
+		if err := CheckText("", s, max); err != nil {
+			v.add(obligation, field, err.Error())
+		}
+	}
+	line("", "version", p.Version, MaxTitleLen)
+	line("", "title", p.Title, MaxTitleLen)
+	text("", "description", p.Description, MaxSummaryLen)
+	for id, r := range p.Roles {
+		line("", "roles."+id+".title", r.Title, MaxTitleLen)
+		for i, c := range r.Contacts {
+			line("", fmt.Sprintf("roles.%s.contacts[%d].name", id, i), c.Name, MaxTitleLen)
+		}
+	}
+	for id, f := range p.Facts {
+		line("", "facts."+id+".title", f.Title, MaxTitleLen)
+	}
+	for id, d := range p.Determinations {
+		line("", "determinations."+id+".title", d.Title, MaxTitleLen)
+	}
+	for _, o := range p.Obligations {
+		line(o.ID, "title", o.Title, MaxTitleLen)
+		line(o.ID, "citation", o.Citation, MaxNoteLen)
+		text(o.ID, "description", o.Description, MaxSummaryLen)
+		line(o.ID, "deadline.note", o.Deadline.Note, MaxNoteLen)
+		for i, c := range o.When {
+			for _, x := range []struct {
+				name string
+				v    *float64
+			}{{"at_least", c.AtLeast}, {"below", c.Below}} {
+				if x.v != nil && (math.IsNaN(*x.v) || math.IsInf(*x.v, 0)) {
+					v.add(o.ID, fmt.Sprintf("when[%d].%s", i, x.name), fmt.Sprintf("%g is not a number: write digits such as 100000", *x.v))
+				}
+			}
+		}
+	}
+}
