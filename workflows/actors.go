@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/breachflow/breachflow/playbook"
 )
 
 // MaxActorLength bounds the name of a person acting, in characters.
@@ -32,6 +34,9 @@ func SameActor(a, b string) bool {
 
 // checkActor refuses a missing, over-long or unprintable name.
 func checkActor(by string) error {
+	if err := playbook.CheckLine("by", by, 4*MaxActorLength); err != nil {
+		return err
+	}
 	n := NormalizeActor(by)
 	switch {
 	case n == "":

@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/breachflow/breachflow/clock"
 	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/templates"
 )
@@ -91,6 +92,12 @@ func (w *incident) validateComplete(ctx workflow.Context, in CompleteInput) erro
 	if err := checkPast(ctx, "at", in.At); err != nil {
 		return err
 	}
+	if !in.At.IsZero() && in.At.Before(w.st.DiscoveredAt) {
+		return fmt.Errorf("at %s is before the incident was discovered (%s): give the time the work was done", stamp(in.At), stamp(w.st.DiscoveredAt))
+	}
+	if err := checkNotes("note", in.Note); err != nil {
+		return err
+	}
 	if o.State == StateNotApplicable {
 		return fmt.Errorf("obligation %q does not apply to this incident (its condition on facts does not hold): record the fact that makes it apply, or leave it", in.Obligation)
 	}
@@ -134,6 +141,9 @@ func (w *incident) validateWaive(ctx workflow.Context, in WaiveInput) error {
 	if strings.TrimSpace(in.Reason) == "" {
 		return errors.New("reason is required to waive an obligation: say why it is not owed (an auditor will read it)")
 	}
+	if err := checkNotes("reason", in.Reason); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -153,6 +163,9 @@ func (w *incident) validateRecordFact(ctx workflow.Context, in RecordFactInput) 
 		return err
 	}
 	if err := checkPast(ctx, "at", in.At); err != nil {
+		return err
+	}
+	if err := checkNotes("note", in.Note); err != nil {
 		return err
 	}
 	_, err := w.normalize(in)
@@ -185,7 +198,11 @@ func (w *incident) normalize(in RecordFactInput) (string, error) {
 
 func (w *incident) recordFact(ctx workflow.Context, in RecordFactInput) (Status, error) {
 	now := workflow.Now(ctx)
-	v, _ := w.normalize(in)
+	v, err := w.normalize(in)
+	if err != nil {
+		// Only on replay of a history an older, more lenient build accepted: keep what was given.
+		v = strings.TrimSpace(in.Value)
+	}
 	at := in.At
 	if at.IsZero() {
 		at = now
@@ -283,7 +300,7 @@ func (w *incident) validateClose(ctx workflow.Context, in CloseInput) error {
 		if strings.TrimSpace(in.Reason) == "" {
 			return errors.New("reason is required to force-close an incident with open obligations")
 		}
-		return nil
+		return checkNotes("reason", in.Reason)
 	}
 	var open, undelivered []string
 	for _, o := range w.st.Obligations {
@@ -350,9 +367,28 @@ func (w *incident) openObligation(id string) (*ObligationState, *playbook.Obliga
 	return o, def, nil
 }
 
+// checkPast checks a time given with an action (zero means now): inside the engine's window
+// (clock.CheckTime) and not in the future.
 func checkPast(ctx workflow.Context, field string, t time.Time) error {
-	if !t.IsZero() && t.After(workflow.Now(ctx).Add(time.Minute)) {
+	if t.IsZero() {
+		return nil
+	}
+	if err := clock.CheckTime(field, t); err != nil {
+		return err
+	}
+	if t.After(workflow.Now(ctx).Add(time.Minute)) {
 		return fmt.Errorf("%s %s lies in the future: record what has happened, when it happened", field, stamp(t))
+	}
+	return nil
+}
+
+// checkNotes checks free-text fields given as name, value pairs: within playbook.MaxNoteLen and
+// free of control characters (they reach notices, terminals and the record).
+func checkNotes(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := playbook.CheckText(pairs[i], pairs[i+1], playbook.MaxNoteLen); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -379,12 +415,18 @@ func (w *incident) validateSetContacts(ctx workflow.Context, in SetContactsInput
 	if strings.TrimSpace(in.Reason) == "" {
 		return errors.New("reason is required to change contacts: say why (e.g. the address bounced)")
 	}
+	if err := checkNotes("reason", in.Reason); err != nil {
+		return err
+	}
 	if len(in.Contacts) == 0 && len(role.Contacts) == 0 {
 		return fmt.Errorf("role %s would have no address left: notices go to it", in.Role)
 	}
 	for i, c := range in.Contacts {
 		if err := playbook.CheckAddress(c.Email); err != nil {
 			return fmt.Errorf("contacts[%d]: %w", i, err)
+		}
+		if err := playbook.CheckLine(fmt.Sprintf("contacts[%d].name", i), c.Name, playbook.MaxTitleLen); err != nil {
+			return err
 		}
 		if !role.Allows(c.Email) {
 			return fmt.Errorf("contacts[%d]: %q is not in an allowed domain for %s (%s): check for a typo", i, c.Email, in.Role, strings.Join(role.AllowedDomains, ", "))

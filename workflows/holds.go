@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/breachflow/breachflow/clock"
 	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/templates"
 )
@@ -82,6 +83,17 @@ func (w *incident) validateHold(ctx workflow.Context, in HoldInput) error {
 	if !in.Until.After(workflow.Now(ctx)) {
 		return errors.New("until must lie in the future: how long did the requester ask to delay?")
 	}
+	if err := clock.CheckTime("until", in.Until); err != nil {
+		return err
+	}
+	for _, f := range [][2]string{{"requested_by", in.RequestedBy}, {"authority", in.Authority}} {
+		if err := playbook.CheckLine(f[0], f[1], playbook.MaxTitleLen); err != nil {
+			return err
+		}
+	}
+	if err := checkNotes("note", in.Note); err != nil {
+		return err
+	}
 	switch o.State {
 	case StateDue, StateOverdue, StateOnHold:
 		return nil
@@ -115,7 +127,7 @@ func (w *incident) validateRelease(ctx workflow.Context, in ReleaseInput) error 
 	if o.Hold == nil {
 		return fmt.Errorf("obligation %q is not on hold", in.Obligation)
 	}
-	return nil
+	return checkNotes("note", in.Note)
 }
 
 func (w *incident) release(ctx workflow.Context, in ReleaseInput) (Status, error) {
@@ -138,7 +150,13 @@ func (w *incident) validateCorrectDiscovery(ctx workflow.Context, in CorrectDisc
 	if in.DiscoveredAt.IsZero() {
 		return errors.New("discovered_at is required: when did the organization become aware?")
 	}
+	if err := clock.CheckDiscovery("discovered_at", in.DiscoveredAt, workflow.Now(ctx)); err != nil {
+		return err
+	}
 	if err := checkPast(ctx, "discovered_at", in.DiscoveredAt); err != nil {
+		return err
+	}
+	if err := checkNotes("reason", in.Reason); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Reason) == "" {

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/log"
@@ -71,8 +72,12 @@ func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error)
 			migrateSent(o)
 		}
 	} else {
-		if err := ValidateStart(in); err != nil {
-			return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidInput", nil)
+		// Incidents started before the checks grew stricter replay without them: they were
+		// accepted then, and refusing them now would change their history.
+		if workflow.GetVersion(ctx, ChangeStrictStart, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+			if err := ValidateStart(in); err != nil {
+				return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidInput", nil)
+			}
 		}
 		w.st = newState(in, now)
 		w.st.ContinueAfterEvents = in.ContinueAfterEvents
@@ -121,8 +126,12 @@ func newState(in StartIncidentInput, now time.Time) *IncidentState {
 		if at.IsZero() {
 			at = now
 		}
-		// ValidateStart has checked every fact against the playbook.
-		v, _ := playbook.NormalizeFact(in.Playbook.Facts[f.Name], f.Value)
+		// ValidateStart has checked every fact against the playbook; a value an older, more
+		// lenient build accepted (met on replay) is kept as given.
+		v, err := playbook.NormalizeFact(in.Playbook.Facts[f.Name], f.Value)
+		if err != nil {
+			v = strings.TrimSpace(f.Value)
+		}
 		st.Facts[f.Name] = append(st.Facts[f.Name], FactRecord{Value: v, At: at, RecordedAt: now, By: in.StartedBy, Note: "initial"})
 		st.Log = append(st.Log, LogEntry{At: now, Actor: in.StartedBy, Action: ActionFact, Detail: f.Name, Fact: f.Name})
 	}
@@ -162,6 +171,11 @@ func (w *incident) run(ctx workflow.Context) (*IncidentResult, error) {
 	}
 	return w.result(workflow.Now(ctx)), nil
 }
+
+// ChangeStrictStart is the workflow.GetVersion change ID under which a new incident's input is
+// checked against the engine's limits (times inside the window, bounded clocks and text) in the
+// workflow too, not only by the starter, and refused without retry.
+const ChangeStrictStart = "strict-start"
 
 // DefaultContinueAfterEvents keeps each run's history well below Temporal's limits (50,000 events,
 // 50 MB) even for an incident that stays open for years with daily reminders.

@@ -2,6 +2,9 @@ package workflows_test
 
 import (
 	"encoding/json"
+	"github.com/breachflow/breachflow/playbook"
+	"go.temporal.io/sdk/testsuite"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,6 +199,23 @@ func TestValidatorsReject(t *testing.T) {
 		{workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "omb-report"}, "by is required"},
 		{workflows.UpdateClose, workflows.CloseInput{By: "a"}, "obligations still open"},
 		{workflows.UpdateClose, workflows.CloseInput{By: "a", Force: true}, "reason is required"},
+		// Values that used to pass silently (found by a red team), each refused naming the field.
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "a", At: time.Unix(0, 0)}, "before the incident was discovered"},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "a", At: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)}, "at: 0001-01-01"},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "5", By: "a", At: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)}, "before 1970"},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "-5", By: "a"}, "negative"},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "123456789012345678901234567890", By: "a"}, "too large"},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "location", Value: "a\x1b[31mred\x1b[0m", By: "a"}, "escape character"},
+		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "5", By: "a", Note: strings.Repeat("x", 2001)}, "note"},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "a\r\nBcc: x@evil.example"}, "by"},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: strings.Repeat("a", 201)}, "at most 200"},
+		{workflows.UpdateWaive, workflows.WaiveInput{Obligation: "triage", By: "a", Reason: "ok\x1b]0;pwned\x07"}, "reason"},
+		{workflows.UpdateHold, workflows.HoldInput{Obligation: "triage", By: "a", RequestedBy: "FBI", Authority: "AG", Until: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}, "until"},
+		{workflows.UpdateHold, workflows.HoldInput{Obligation: "triage", By: "a", RequestedBy: "FBI\r\nX", Authority: "AG", Until: t0.Add(day)}, "requested_by"},
+		{workflows.UpdateCorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), By: "a", Reason: "typo"}, "discovered_at"},
+		{workflows.UpdateCorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), By: "a", Reason: "typo"}, "before 1970"},
+		{workflows.UpdateSetContacts, workflows.SetContactsInput{Role: "cisa", Contacts: []playbook.Contact{{Email: "report@cisа.example"}}, By: "a", Reason: "typo"}, "mixes scripts"},
+		{workflows.UpdateSetContacts, workflows.SetContactsInput{Role: "cisa", Contacts: []playbook.Contact{{Email: strings.Repeat("a", 65) + "@cisa.example"}}, By: "a", Reason: "typo"}, "64"},
 	} {
 		h.do(at, c.name, c.arg, c.want)
 		at += time.Minute
@@ -217,6 +237,53 @@ func TestValidatorsReject(t *testing.T) {
 	var res workflows.IncidentResult
 	require.NoError(t, h.env.GetWorkflowResult(&res))
 	require.True(t, res.Forced)
+}
+
+// TestStartRefusesWhatCannotBeComputed: a discovery in year 9999 (deadlines in year 10000 fail to
+// marshal; every later action failed) or before 1970, a CRLF in the title (every notice failed to
+// render) and an over-long summary are refused at start, naming the field.
+func TestStartRefusesWhatCannotBeComputed(t *testing.T) {
+	t0 := time.Date(2019, 5, 31, 9, 0, 0, 0, ny)
+	for _, c := range []struct {
+		name   string
+		change func(*workflows.StartIncidentInput)
+		want   string
+	}{
+		{"year 9999", func(in *workflows.StartIncidentInput) { in.DiscoveredAt = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) }, "discovered_at"},
+		{"year 0001", func(in *workflows.StartIncidentInput) { in.DiscoveredAt = time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC) }, "before 1970"},
+		{"CRLF title", func(in *workflows.StartIncidentInput) { in.Title = "Breach\r\nBcc: all@example.com" }, "title"},
+		{"long summary", func(in *workflows.StartIncidentInput) { in.Summary = strings.Repeat("x", 10001) }, "summary"},
+		{"fact at 0001", func(in *workflows.StartIncidentInput) {
+			in.Facts = append(in.Facts, workflows.FactInput{Name: "affected_count", Value: "5", At: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)})
+		}, "facts["},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := cbpInput(t, t0)
+			c.change(&in)
+			require.ErrorContains(t, workflows.ValidateStart(in), c.want)
+			// The workflow refuses it too, without retry, instead of wedging.
+			h := newHarness(t, t0, nil)
+			h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+			require.True(t, h.env.IsWorkflowCompleted())
+			require.ErrorContains(t, h.env.GetWorkflowError(), c.want)
+		})
+	}
+}
+
+// TestClosedIncidentSaysWhoClosedIt: an action on a closed incident is refused naming who closed
+// it and when, not with "workflow execution already completed".
+func TestClosedIncidentSaysWhoClosedIt(t *testing.T) {
+	t0 := time.Date(2019, 5, 31, 9, 0, 0, 0, ny)
+	h := newHarness(t, t0, nil)
+	var err error
+	h.do(hour, workflows.UpdateClose, workflows.CloseInput{By: "carol", Force: true, Reason: "drill"}, "")
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(workflows.UpdateComplete, "late", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(e error) { err = e }, OnComplete: func(_ any, e error) { err = e },
+		}, workflows.CompleteInput{Obligation: "triage", By: "a"})
+	}, hour)
+	h.run(cbpInput(t, t0))
+	require.ErrorContains(t, err, "closed by carol at 2019-05-31T14:00:00Z (forced)")
 }
 
 // TestFailedSendIsRetriedAndVisible: a notice whose delivery fails is shown as failing with its

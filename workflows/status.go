@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/breachflow/breachflow/clock"
 	"github.com/breachflow/breachflow/playbook"
 )
 
@@ -71,6 +72,24 @@ func ValidateStart(in StartIncidentInput) error {
 	}
 	if in.DiscoveredAt.IsZero() {
 		add("discovered_at", "missing: when did the organization become aware (RFC 3339, e.g. 2019-05-31T09:00:00-04:00)?")
+	} else if err := clock.CheckTime("discovered_at", in.DiscoveredAt); err != nil {
+		errs = append(errs, err)
+	}
+	if err := playbook.CheckLine("title", in.Title, playbook.MaxTitleLen); err != nil {
+		errs = append(errs, err)
+	}
+	if err := playbook.CheckText("summary", in.Summary, playbook.MaxSummaryLen); err != nil {
+		errs = append(errs, err)
+	}
+	if err := checkActor(in.StartedBy); err != nil && strings.TrimSpace(in.StartedBy) != "" {
+		errs = append(errs, fmt.Errorf("started_by: %w", err))
+	}
+	for i, f := range in.Facts {
+		if !f.At.IsZero() {
+			if err := clock.CheckTime(fmt.Sprintf("facts[%d].at", i), f.At); err != nil {
+				errs = append(errs, err)
+			}
+		}
 	}
 	if strings.TrimSpace(in.StartedBy) == "" {
 		add("started_by", "missing: name the coordinator opening the incident")
