@@ -81,6 +81,7 @@ func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error)
 		}
 		w.st = newState(in, now)
 		w.st.ContinueAfterEvents = in.ContinueAfterEvents
+		w.st.CarryLogLines = in.CarryLogLines
 	}
 	pb := &w.st.Playbook
 	for i := range pb.Obligations {

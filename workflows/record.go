@@ -254,7 +254,11 @@ func (st *IncidentState) carryOver() (*IncidentState, error) {
 }
 
 func (st *IncidentState) compact() {
-	if drop := len(st.Log) - carriedLogLines; drop > 0 {
+	keep := st.CarryLogLines
+	if keep <= 0 {
+		keep = carriedLogLines
+	}
+	if drop := len(st.Log) - keep; drop > 0 {
 		st.Log = append([]LogEntry(nil), st.Log[drop:]...)
 		st.LogOffset += drop
 	}

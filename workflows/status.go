@@ -27,6 +27,7 @@ func (w *incident) status(now time.Time) Status {
 		Facts:           w.currentFacts(),
 		Determinations:  w.currentDeterminations(),
 		ClosedAt:        st.ClosedAt,
+		LogOffset:       st.LogOffset,
 	}
 	s.NextDeadline, s.OverdueCount = w.nextDeadlineAndOverdue()
 	sent := map[string]int{}

@@ -30,6 +30,9 @@ type StartIncidentInput struct {
 	// ContinueAfterEvents starts a new run (continue-as-new) once the history holds this many
 	// events; zero means DefaultContinueAfterEvents. The server may suggest it earlier.
 	ContinueAfterEvents int `json:"continue_after_events,omitempty"`
+	// CarryLogLines is how many of the latest record lines a new run carries over (the earlier
+	// ones stay in the run that wrote them; export and audit join them); zero means 200.
+	CarryLogLines int `json:"carry_log_lines,omitempty"`
 }
 
 // FactInput is a fact value in an input.
@@ -175,6 +178,8 @@ type IncidentState struct {
 	Runs int `json:"runs,omitempty"`
 	// ContinueAfterEvents is carried from the first run's input.
 	ContinueAfterEvents int `json:"continue_after_events,omitempty"`
+	// CarryLogLines is carried from the first run's input.
+	CarryLogLines int `json:"carry_log_lines,omitempty"`
 }
 
 // FactRecord is one value of a fact or determination.
@@ -319,6 +324,8 @@ type Status struct {
 	NextDeadline   time.Time          `json:"next_deadline,omitzero"`
 	OverdueCount   int                `json:"overdue_count"`
 	ClosedAt       time.Time          `json:"closed_at,omitzero"`
+	// LogOffset is the index of the first record line this run holds (QueryLogPage reads from it).
+	LogOffset int `json:"log_offset,omitempty"`
 }
 
 // Location is the zone the incident's times are shown in.

@@ -69,12 +69,19 @@ func (a *auditor) auditUnit(u *unit) (ir *IncidentReport, skipped bool) {
 	// Replay every run that passed its hash check.
 	hashFailed := false
 	var lastReplay *replayed
+	records := make([]runRecord, len(runs))
 	for i, r := range runs {
 		if !r.ok {
 			hashFailed = true
 			continue
 		}
 		res := replay(r.history, workflows.IncidentWorkflowID(ir.IncidentID), r.report.RunID, a.opts)
+		if res.err == nil && res.hasLog {
+			records[i] = runRecord{lines: res.log, ok: true}
+			if in, err := decodeStart(dc, r.history); err == nil && in.Carried != nil {
+				records[i].offset = in.Carried.LogOffset
+			}
+		}
 		a.tick(1)
 		if res.err != nil {
 			r.report.Replay, r.report.ReplayError = ReplayFailed, res.err.Error()
@@ -93,13 +100,38 @@ func (a *auditor) auditUnit(u *unit) (ir *IncidentReport, skipped bool) {
 		ir.Notes = append(ir.Notes, "no timeline: a history file failed its check, so its content cannot be trusted")
 		return ir, false
 	}
-	a.buildTimeline(ir, u, runs, lastReplay)
+	a.buildTimeline(ir, u, runs, lastReplay, records)
 	return ir, false
+}
+
+// runRecord is one run's record as its replay rebuilt it: the lines from offset on (a run that
+// continues an earlier one carries only the latest lines of the record).
+type runRecord struct {
+	offset int
+	lines  []workflows.LogEntry
+	ok     bool
+}
+
+// stitch joins the records of runs into the incident's record; it notes a run whose record is
+// missing or leaves a gap.
+func stitch(records []runRecord, ir *IncidentReport) []workflows.LogEntry {
+	var all []workflows.LogEntry
+	for i, r := range records {
+		if !r.ok {
+			ir.Notes = append(ir.Notes, fmt.Sprintf("run %d's record could not be rebuilt (its replay failed or was skipped): lines it alone holds are missing from the timeline", i+1))
+			continue
+		}
+		var err error
+		if all, err = workflows.StitchRecord(all, r.offset, r.lines); err != nil {
+			ir.Notes = append(ir.Notes, fmt.Sprintf("run %d: %v", i+1, err))
+		}
+	}
+	return all
 }
 
 // buildTimeline builds the timeline and the obligations from the histories, the final status
 // and the workflow's record.
-func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, lastReplay *replayed) {
+func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, lastReplay *replayed, records []runRecord) {
 	b := newBuilder(a.opts.dataConverter())
 	for i, r := range runs {
 		b.addRun(i+1, r.history, i == len(runs)-1)
@@ -116,6 +148,7 @@ func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, 
 
 	var status *workflows.Status
 	var record []workflows.LogEntry
+	var err error
 	haveRecord := false
 	if r := b.result; r != nil {
 		ir.ClosedAt, ir.ClosedBy, ir.Forced = r.ClosedAt, r.ClosedBy, r.Forced
@@ -128,11 +161,22 @@ func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, 
 	case b.result != nil && b.result.Final.IncidentID != "":
 		ir.StatusFrom = FromResult
 		status, record, haveRecord = &b.result.Final, b.result.Log, true
+		if off := b.result.LogOffset; off > 0 {
+			// The last run carried only the latest lines: the earlier ones come from the replays.
+			if record, err = workflows.StitchRecord(stitch(records[:len(records)-1], ir), off, record); err != nil {
+				ir.Notes = append(ir.Notes, err.Error())
+			}
+		}
 	case u.client != nil && a.queryInto(u.client, ir, &status, &record):
 		haveRecord = true
+		if off := status.LogOffset; off > 0 && len(records) > 0 {
+			if record, err = workflows.StitchRecord(stitch(records[:len(records)-1], ir), off, record); err != nil {
+				ir.Notes = append(ir.Notes, err.Error())
+			}
+		}
 	case lastReplay != nil && lastReplay.err == nil && lastReplay.status != nil && lastReplay.hasLog:
 		ir.StatusFrom = FromReplay
-		status, record, haveRecord = lastReplay.status, lastReplay.log, true
+		status, record, haveRecord = lastReplay.status, stitch(records, ir), true
 	case b.lastUpdate != nil:
 		ir.StatusFrom = FromLastUpdate
 		status = b.lastUpdate
@@ -186,15 +230,23 @@ func (a *auditor) query(c client.Client, id string) (*workflows.Status, []workfl
 	if err := v.Get(&st); err != nil {
 		return nil, nil, err
 	}
-	v, err = c.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.QueryLog)
-	if err != nil {
-		return nil, nil, err
-	}
+	// The record a run holds can be long: read it a bounded page at a time.
 	var log []workflows.LogEntry
-	if err := v.Get(&log); err != nil {
-		return nil, nil, err
+	for from := st.LogOffset; ; {
+		v, err = c.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.QueryLogPage, workflows.LogPageRequest{From: from})
+		if err != nil {
+			return nil, nil, err
+		}
+		var page workflows.LogPage
+		if err := v.Get(&page); err != nil {
+			return nil, nil, err
+		}
+		log = append(log, page.Entries...)
+		from = page.From + len(page.Entries)
+		if len(page.Entries) == 0 || from >= page.Total {
+			return &st, log, nil
+		}
 	}
-	return &st, log, nil
 }
 
 func runName(i int, r *RunReport) string {

@@ -224,6 +224,7 @@ func TestExportAuditContinueAsNew(t *testing.T) {
 	ctx := context.Background()
 	in := cbpInput(t, nil)
 	in.ContinueAfterEvents = 40 // hand over after a few actions
+	in.CarryLogLines = 3 // and carry only the last lines of the record: the audit joins the rest
 	id := startIncident(t, s.client, in)
 
 	firstRun := func() string {
@@ -281,6 +282,9 @@ func TestExportAuditContinueAsNew(t *testing.T) {
 	tl := ir.Timeline
 	require.NotNil(t, findEntry(tl, "coordinator", "opened", ""))
 	require.NotNil(t, findEntry(tl, "engine", "continued as new", ""))
+	require.Greater(t, res.LogOffset, 0, "the last run does not carry the whole record")
+	// Lines only the first run's record holds (the engine's clock starts) are on the timeline.
+	require.NotNil(t, findEntry(tl, "engine", "clock started", "triage"), "the record of earlier runs is joined")
 	runs := map[int]bool{}
 	for _, a := range []struct{ actor, action, obligation string }{
 		{"coordinator", "completed", "triage"}, {"liaison", "completed", "law-enforcement"},
