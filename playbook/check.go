@@ -2,7 +2,9 @@ package playbook
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 )
 
 // normalizeAddresses converts contacts with a non-ASCII domain to its ASCII (IDNA) form; any
@@ -33,16 +35,19 @@ func (p *Playbook) validateTexts(v *validator) {
 	line("", "version", p.Version, MaxTitleLen)
 	line("", "title", p.Title, MaxTitleLen)
 	text("", "description", p.Description, MaxSummaryLen)
-	for id, r := range p.Roles {
+	for _, id := range slices.Sorted(maps.Keys(p.Roles)) {
+		r := p.Roles[id]
 		line("", "roles."+id+".title", r.Title, MaxTitleLen)
 		for i, c := range r.Contacts {
 			line("", fmt.Sprintf("roles.%s.contacts[%d].name", id, i), c.Name, MaxTitleLen)
 		}
 	}
-	for id, f := range p.Facts {
+	for _, id := range slices.Sorted(maps.Keys(p.Facts)) {
+		f := p.Facts[id]
 		line("", "facts."+id+".title", f.Title, MaxTitleLen)
 	}
-	for id, d := range p.Determinations {
+	for _, id := range slices.Sorted(maps.Keys(p.Determinations)) {
+		d := p.Determinations[id]
 		line("", "determinations."+id+".title", d.Title, MaxTitleLen)
 	}
 	for _, o := range p.Obligations {

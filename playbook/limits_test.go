@@ -170,10 +170,7 @@ func TestParseDryRendersTemplates(t *testing.T) {
 	require.Contains(t, msg, `bad.yaml: obligation "first": field notice.template: template "cisa-report" does not render with sample data`)
 	require.Contains(t, msg, "affected_cuont")
 	require.Contains(t, msg, "fix the template")
-	var fes []*playbook.FieldError
-	for _, fe := range fieldErrors(err) {
-		fes = append(fes, fe)
-	}
+	fes := fieldErrors(err)
 	require.Len(t, fes, 1)
 	require.Equal(t, "first", fes[0].Obligation)
 	require.Equal(t, "notice.template", fes[0].Field)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -99,7 +100,8 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 	if p.Version == "" {
 		v.add("", "version", "missing: give the playbook a version such as 2026.1")
 	}
-	for id, r := range p.Roles {
+	for _, id := range slices.Sorted(maps.Keys(p.Roles)) {
+		r := p.Roles[id]
 		if !idPattern.MatchString(id) {
 			v.add("", "roles."+id, "role IDs use lowercase letters, digits, dashes and underscores")
 		}
@@ -111,7 +113,8 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 			}
 		}
 	}
-	for id, f := range p.Facts {
+	for _, id := range slices.Sorted(maps.Keys(p.Facts)) {
+		f := p.Facts[id]
 		switch f.Type {
 		case FactNumber, FactText, FactBool, FactDate:
 		default:

@@ -173,17 +173,6 @@ func (k NoticeKey) Kind() string {
 // String returns the key as stored.
 func (k NoticeKey) String() string { return string(k) }
 
-// line is what a handler or the engine writes to the record; record fills in the rest.
-type line struct {
-	actor      string
-	action     Action
-	obligation string
-	detail     string
-	notice     NoticeKey
-	fact       string
-	count      int
-}
-
 // LogPageRequest asks for record lines by their index in the whole record (0 is the opening).
 type LogPageRequest struct {
 	// From is the index of the first line wanted; a negative From counts from the end (-50: the

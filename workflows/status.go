@@ -109,7 +109,8 @@ func ValidateStart(in StartIncidentInput) error {
 			add("facts."+f.Name, "%v", err)
 		}
 	}
-	for role, cs := range in.Contacts {
+	for _, role := range slices.Sorted(maps.Keys(in.Contacts)) {
+		cs := in.Contacts[role]
 		r, ok := pb.Roles[role]
 		if !ok {
 			add("contacts."+role, "unknown role: the playbook declares %s", names(pb.Roles))
