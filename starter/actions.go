@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	enumspb "go.temporal.io/api/enums/v1"
 	"io"
 	"strings"
 	"time"
@@ -184,10 +185,29 @@ func doUpdate[In any](ctx context.Context, tc client.Client, id string, u workfl
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return st, fmt.Errorf("%s refused: %w", u.Name, err)
+		return st, fmt.Errorf("%s refused: %w", u.Name, explainClosed(ctx, tc, id, err))
 	}
 	if err := h.Get(ctx, &st); err != nil {
-		return st, fmt.Errorf("%s refused: %w", u.Name, err)
+		return st, fmt.Errorf("%s refused: %w", u.Name, explainClosed(ctx, tc, id, err))
 	}
 	return st, nil
+}
+
+// explainClosed turns the server's "workflow execution already completed" into what a
+// coordinator needs: who closed the incident, when, and how. Other errors pass unchanged.
+func explainClosed(ctx context.Context, tc client.Client, id string, err error) error {
+	d, derr := tc.DescribeWorkflowExecution(ctx, workflows.IncidentWorkflowID(id), "")
+	if derr != nil || d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return err
+	}
+	var res workflows.IncidentResult
+	if gerr := tc.GetWorkflow(ctx, workflows.IncidentWorkflowID(id), "").Get(ctx, &res); gerr != nil || res.ClosedBy == "" {
+		return fmt.Errorf("the incident's workflow has ended (%s): no further actions are accepted", strings.ToLower(strings.TrimPrefix(d.GetWorkflowExecutionInfo().GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_")))
+	}
+	how := ""
+	if res.Forced {
+		how = " (forced)"
+	}
+	return fmt.Errorf("the incident was closed by %s at %s%s: no further actions are accepted; open a new incident for new work",
+		res.ClosedBy, workflows.FormatInstant(res.ClosedAt, res.Final.Location()), how)
 }
