@@ -224,7 +224,7 @@ func TestExportAuditContinueAsNew(t *testing.T) {
 	ctx := context.Background()
 	in := cbpInput(t, nil)
 	in.ContinueAfterEvents = 40 // hand over after a few actions
-	in.CarryLogLines = 3 // and carry only the last lines of the record: the audit joins the rest
+	in.CarryLogLines = 3        // and carry only the last lines of the record: the audit joins the rest
 	id := startIncident(t, s.client, in)
 
 	firstRun := func() string {
