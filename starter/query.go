@@ -25,12 +25,7 @@ func cmdStatus(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tc, err := c.dial()
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	st, err := queryStatus(context.Background(), tc, pos[0])
+	st, err := c.status(pos[0])
 	if err != nil {
 		return err
 	}
@@ -158,12 +153,7 @@ func cmdCalendar(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tc, err := c.dial()
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	st, err := queryStatus(context.Background(), tc, pos[0])
+	st, err := c.status(pos[0])
 	if err != nil {
 		return err
 	}
@@ -178,4 +168,14 @@ func cmdCalendar(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "wrote %s: import it into your calendar; re-import after deadlines move\n", *file)
 	return nil
+}
+
+// status dials Temporal and asks one incident for its status.
+func (c *common) status(id string) (workflows.Status, error) {
+	tc, err := c.dial()
+	if err != nil {
+		return workflows.Status{}, err
+	}
+	defer tc.Close()
+	return queryStatus(context.Background(), tc, id)
 }

@@ -67,12 +67,7 @@ func TestYearLongIncidentContinuesAsNew(t *testing.T) {
 		require.NotNil(t, next.Carried, "the new run carries the state")
 		require.Equal(t, in.IncidentID, next.IncidentID)
 		require.Equal(t, runs+1, next.Carried.Runs)
-		v, err := h.env.QueryWorkflow(workflows.QueryLog)
-		require.NoError(t, err)
-		var runLog []workflows.LogEntry
-		require.NoError(t, v.Get(&runLog))
-		record, err = workflows.StitchRecord(record, offsetOf(in), runLog)
-		require.NoError(t, err)
+		record = h.stitchRun(record, in)
 		in, start = next, h.env.Now()
 	}
 

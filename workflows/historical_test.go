@@ -83,12 +83,7 @@ func TestHistoricalIncidentsStayBounded(t *testing.T) {
 					require.LessOrEqual(t, len(o.Sent), 20, "obligation %s carries %d rung keys", o.ID, len(o.Sent))
 				}
 				// The ended run's own record is whole: an audit reads it by replaying the run.
-				v, err := h.env.QueryWorkflow(workflows.QueryLog)
-				require.NoError(t, err)
-				var runLog []workflows.LogEntry
-				require.NoError(t, v.Get(&runLog))
-				record, err = workflows.StitchRecord(record, offsetOf(in), runLog)
-				require.NoError(t, err)
+				record = h.stitchRun(record, in)
 				in, start = next, h.env.Now()
 			}
 
@@ -124,10 +119,19 @@ func countFact(record []workflows.LogEntry, name string) int {
 	return n
 }
 
-// offsetOf is where a run's record starts in the whole record.
-func offsetOf(in workflows.StartIncidentInput) int {
-	if in.Carried == nil {
-		return 0
+// stitchRun adds the whole record of the run that in started (read from the ended run, as an
+// audit reads it by replay) to the record of the runs before it.
+func (h *harness) stitchRun(record []workflows.LogEntry, in workflows.StartIncidentInput) []workflows.LogEntry {
+	h.t.Helper()
+	v, err := h.env.QueryWorkflow(workflows.QueryLog)
+	require.NoError(h.t, err)
+	var lines []workflows.LogEntry
+	require.NoError(h.t, v.Get(&lines))
+	offset := 0
+	if in.Carried != nil {
+		offset = in.Carried.LogOffset
 	}
-	return in.Carried.LogOffset
+	record, err = workflows.StitchRecord(record, offset, lines)
+	require.NoError(h.t, err)
+	return record
 }
