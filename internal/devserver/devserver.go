@@ -98,9 +98,12 @@ func Start(opts Options) (*Server, error) {
 		sqlCfg.DatabaseName = filepath.Join(opts.DataDir, DatabaseFile)
 		sqlCfg.ConnectAttributes["mode"] = "rwc"
 		// WAL nearly doubles throughput on SQLite, and synchronous=normal is durable across
-		// process crashes (only an OS crash can lose the last transactions).
-		sqlCfg.ConnectAttributes["_journal_mode"] = "wal"
-		sqlCfg.ConnectAttributes["_synchronous"] = "normal"
+		// process crashes (only an OS crash can lose the last transactions). Temporal's sqlite
+		// plugin passes every attribute that is not a URI parameter to modernc.org/sqlite as
+		// `_pragma=NAME=VALUE`, so the keys are bare pragma names: "_journal_mode" would run
+		// `PRAGMA _journal_mode`, which SQLite silently ignores.
+		sqlCfg.ConnectAttributes["journal_mode"] = "wal"
+		sqlCfg.ConnectAttributes["synchronous"] = "normal"
 		if _, err := os.Stat(sqlCfg.DatabaseName); errors.Is(err, os.ErrNotExist) {
 			if err := sqlite.SetupSchema(sqlCfg); err != nil {
 				return nil, fmt.Errorf("devserver: creating schema: %w", err)

@@ -2,13 +2,13 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -100,36 +100,59 @@ func startCanaryIncident(t *testing.T, c client.Client) string {
 	return id
 }
 
-// waitDelivered waits until every notice of the incidents is sent and returns their Message-IDs.
-func waitDelivered(t *testing.T, c client.Client, ids []string, timeout time.Duration) map[string]string {
+// incidentNotices is how many notices a canary incident sends on its own: five when the clocks
+// start, and the CISA report requested.
+const incidentNotices = 6
+
+// waitNotices waits until every incident has its notices and every one is in state; it returns
+// their Message-IDs, each with its incident.
+func waitNotices(t *testing.T, c client.Client, ids []string, state string, timeout time.Duration) map[string]string {
 	t.Helper()
-	sent := map[string]string{}
+	got := map[string]string{}
 	require.Eventually(t, func() bool {
-		clear(sent)
+		clear(got)
 		for _, id := range ids {
-			st := status(t, c, id)
-			if len(st.Notices) < 6 {
+			// A query fails while the server or the worker is coming back: try again.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
+			cancel()
+			var st workflows.Status
+			if err == nil {
+				err = v.Get(&st)
+			}
+			if err != nil {
+				t.Logf("status of %s: %v", id, err)
+				return false
+			}
+			if len(st.Notices) < incidentNotices {
 				return false
 			}
 			for _, n := range st.Notices {
-				if n.State != workflows.NoticeSent {
+				if n.State != state {
 					return false
 				}
-				sent[n.MessageID] = id
+				got[n.MessageID] = id
 			}
 		}
 		return true
-	}, timeout, 250*time.Millisecond, "every notice delivered: %v", sent)
-	return sent
+	}, timeout, 250*time.Millisecond, "every notice %s: %v", state, got)
+	return got
+}
+
+// waitDelivered waits until every notice of the incidents is sent and returns their Message-IDs.
+func waitDelivered(t *testing.T, c client.Client, ids []string, timeout time.Duration) map[string]string {
+	t.Helper()
+	return waitNotices(t, c, ids, workflows.NoticeSent, timeout)
 }
 
 // TestFaultsDeliverEveryNoticeOnce runs the real worker binary against the embedded server and a
-// real SMTP server through three faults — the worker SIGKILLed in the middle of sending, the SMTP
-// server down for a minute, the Temporal server restarted — and then counts, at the SMTP server,
+// real SMTP server through three faults — the worker SIGKILLed while sends wait for the SMTP
+// server's reply, the SMTP server down and then the Temporal server down while a retry is due,
+// the Temporal server restarted while notices go out — and then counts, at the SMTP server,
 // every notice by Message-ID. It also checks the worker's logs never carry incident data.
 func TestFaultsDeliverEveryNoticeOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("takes about two minutes")
+		t.Skip("takes about three minutes")
 	}
 	bin := buildWorker(t)
 	smtpd := smtptest.Start(t, smtptest.Options{})
@@ -142,63 +165,109 @@ func TestFaultsDeliverEveryNoticeOnce(t *testing.T) {
 	require.NoError(t, err)
 	defer c.Close()
 	logs := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			out := logs.String()
+			t.Logf("the worker's log, last 8 KB:\n%s", out[max(0, len(out)-8192):])
+		}
+	})
 	workerData := filepath.Join(dir, "worker")
 
-	// 1. SIGKILL while sends are in flight. The first incident's notices are delivered normally;
-	// then every DATA is answered 1.5 s late and the worker is killed in the middle of the second
-	// incident's sends.
+	// 1. SIGKILL with sends in flight. The first incident's notices are delivered and
+	// acknowledged. Then the SMTP server keeps every message it receives but holds its reply,
+	// and the worker is killed as soon as one of the second incident's messages is held: that
+	// send is in flight — committed at the server, its reply unread — by construction.
 	w := startWorker(t, bin, srv.HostPort(), workerData, smtpd.Port(), logs)
-	killed := []string{startCanaryIncident(t, c)}
-	smtpd.WaitFor(t, 6, 60*time.Second)
-	smtpd.SetDelay(1500 * time.Millisecond)
-	killed = append(killed, startCanaryIncident(t, c))
-	time.Sleep(time.Second) // inside the 1.5 s window of the second incident's sends
+	before := startCanaryIncident(t, c)
+	sentBefore := waitDelivered(t, c, []string{before}, time.Minute)
+	held := smtpd.HoldReplies()
+	inflight := startCanaryIncident(t, c)
+	var heldAtKill []string
+	select {
+	case m := <-held:
+		heldAtKill = append(heldAtKill, m.MessageID)
+	case <-time.After(time.Minute):
+		t.Fatal("no send of the second incident reached the end of DATA")
+	}
 	w.kill()
-	killedAt := time.Now()
-	smtpd.SetDelay(0)
+	for more := true; more; {
+		select {
+		case m := <-held:
+			heldAtKill = append(heldAtKill, m.MessageID)
+		default:
+			more = false
+		}
+	}
+	atKill := smtpd.CountByMessageID()
+	smtpd.ReleaseReplies() // into closed connections: the dead worker never reads them
+	for mid := range sentBefore {
+		require.Equal(t, 1, atKill[mid], "notice %s delivered before the kill", mid)
+	}
 	w = startWorker(t, bin, srv.HostPort(), workerData, smtpd.Port(), logs)
 	// Sends the dead worker had started are retried once their one-minute start-to-close timeout
 	// lapses; the rest go out at once.
-	sentKilled := waitDelivered(t, c, killed, 3*time.Minute)
+	sentInflight := waitDelivered(t, c, []string{inflight}, 3*time.Minute)
 
-	// 2. The SMTP server down for a minute, then back.
+	// 2. The SMTP server down: every notice of a new incident fails its first round, and none is
+	// taken for sent. Then the SMTP server is back and accepts everything, but the Temporal
+	// server is down until the next round is due: nothing may be delivered until it is back.
 	smtpd.Stop()
-	down := []string{startCanaryIncident(t, c)}
-	time.Sleep(time.Minute)
-	require.Empty(t, messagesOf(smtpd, down), "nothing delivered while the server was down")
+	down := startCanaryIncident(t, c)
+	failing := waitNotices(t, c, []string{down}, workflows.NoticeFailing, 2*time.Minute)
+	nextRound := time.Now().Add(time.Minute) // every round failed before now; the next is 1 min later
+	for _, n := range status(t, c, down).Notices {
+		require.NotEmpty(t, n.LastError, "notice %s failing without an error", n.Key)
+		require.True(t, n.SentAt.IsZero(), "notice %s has a send time though the SMTP server was down", n.Key)
+	}
 	smtpd.Restart(t)
-	sentDown := waitDelivered(t, c, down, 3*time.Minute)
+	require.NoError(t, srv.Stop())
+	atStop := smtpd.CountByMessageID()
+	time.Sleep(time.Until(nextRound) + 2*time.Second) // down while the retries fall due
+	atRestart := smtpd.CountByMessageID()
+	require.Equal(t, atStop, atRestart, "nothing is delivered while the Temporal server is down, though the SMTP server accepts")
+	srv, err = engine.StartEmbedded(dir, port)
+	require.NoError(t, err)
+	sentDown := waitDelivered(t, c, []string{down}, 2*time.Minute)
+	require.Len(t, sentDown, len(failing))
 
-	// 3. The Temporal server restarted on the same data folder and port while notices are due.
-	restarted := []string{startCanaryIncident(t, c)}
+	// 3. The Temporal server restarted on the same data folder and port while notices go out.
+	restarted := startCanaryIncident(t, c)
 	require.NoError(t, srv.Stop())
 	srv, err = engine.StartEmbedded(dir, port)
 	require.NoError(t, err)
-	sentRestarted := waitDelivered(t, c, restarted, 2*time.Minute)
+	sentRestarted := waitDelivered(t, c, []string{restarted}, 2*time.Minute)
 
+	// Every message the SMTP server kept carries the Message-ID of a notice the engine sent: a
+	// copy is a copy of the same notice, never a notice under another ID.
 	counts := smtpd.CountByMessageID()
-	first := map[string]time.Time{}
-	for _, m := range smtpd.Messages() {
-		if _, ok := first[m.MessageID]; !ok {
-			first[m.MessageID] = m.ReceivedAt
+	all := map[string]string{}
+	for _, sent := range []map[string]string{sentBefore, sentInflight, sentDown, sentRestarted} {
+		for mid, incident := range sent {
+			require.GreaterOrEqual(t, counts[mid], 1, "notice %s of %s lost", mid, incident)
+			all[mid] = incident
 		}
 	}
-	dups, ackedBefore := 0, 0
-	for mid, incident := range sentKilled {
-		require.GreaterOrEqual(t, counts[mid], 1, "notice %s of %s lost", mid, incident)
+	for mid := range counts {
+		require.Contains(t, all, mid, "the SMTP server received %s, which is no notice's Message-ID", mid)
+	}
+	// Acknowledged before the kill: the ledger knows, so never sent again.
+	for mid := range sentBefore {
+		require.Equal(t, 1, counts[mid], "notice %s was delivered before the kill and sent again", mid)
+	}
+	// In flight at the kill: the one window the engine cannot close — the SMTP server committed
+	// the message and the worker died before reading the reply — sends it again, with the same
+	// Message-ID, so the receiving system can drop the copy. Never a third time.
+	dups := 0
+	for mid := range sentInflight {
+		require.LessOrEqual(t, counts[mid], 2, "notice %s in flight at the kill delivered %d times", mid, counts[mid])
 		dups += counts[mid] - 1
-		if first[mid].Before(killedAt.Add(-100 * time.Millisecond)) {
-			// Committed and answered before the kill: the ledger knows, so never sent again.
-			ackedBefore++
-			require.Equal(t, 1, counts[mid], "notice %s was delivered before the kill and sent again", mid)
-		}
 	}
-	// The one window the engine cannot close: the SMTP server committed a message while the worker
-	// died before reading the reply (here held open for 1.5 s). Such a message is sent again, with
-	// the same Message-ID, so the receiving system can drop the copy.
-	t.Logf("SIGKILL mid-send: %d notices, %d delivered before the kill (each once), %d sent twice (in flight at the kill, same Message-ID)",
-		len(sentKilled), ackedBefore, dups)
-	require.GreaterOrEqual(t, ackedBefore, 6, "the first incident's notices were delivered before the kill")
+	for _, mid := range heldAtKill {
+		require.Contains(t, sentInflight, mid, "held message %s is one of the second incident's notices", mid)
+	}
+	t.Logf("SIGKILL mid-send: %d notices acknowledged before the kill (each once); %d in flight, of which %d held at the server at the kill; %d sent twice (same Message-ID)",
+		len(sentBefore), len(sentInflight), len(heldAtKill), dups)
+	// After the outages and the restart: every notice exactly once.
 	for _, sent := range []map[string]string{sentDown, sentRestarted} {
 		for mid, incident := range sent {
 			require.Equal(t, 1, counts[mid], "notice %s of %s delivered %d times", mid, incident, counts[mid])
@@ -210,16 +279,4 @@ func TestFaultsDeliverEveryNoticeOnce(t *testing.T) {
 	require.NotContains(t, out, "@agency.example", "no addresses in the logs")
 	require.NotContains(t, out, "Federal incident report", "no notice subjects or bodies in the logs")
 	require.Contains(t, out, "Notice delivered", "the logs do record deliveries, by key and Message-ID")
-}
-
-func messagesOf(s *smtptest.Server, incidents []string) []smtptest.Message {
-	var out []smtptest.Message
-	for _, m := range s.Messages() {
-		for _, id := range incidents {
-			if strings.Contains(m.MessageID, strings.ToLower(id)) {
-				out = append(out, m)
-			}
-		}
-	}
-	return out
 }

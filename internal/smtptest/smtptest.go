@@ -1,7 +1,8 @@
 // Package smtptest runs a real SMTP server on the loopback interface for tests: it speaks the SMTP
 // protocol (with optional STARTTLS, implicit TLS and AUTH PLAIN) through github.com/emersion/go-smtp,
 // keeps every message it accepts, and lets a test inject failures: rejected DATA commands, slow
-// replies, and the server going down and coming back on the same port.
+// replies, replies held back after a message was committed (signalled to the test), and the
+// server going down and coming back on the same port.
 package smtptest
 
 import (
@@ -84,6 +85,10 @@ type Server struct {
 	rejectCode int
 	delay      time.Duration
 	delaying   int // DATA commands waiting out the delay
+	// release is non-nil while replies are held (HoldReplies); closing it answers them. held
+	// announces each message whose reply is held.
+	release chan struct{}
+	held    chan Message
 }
 
 // Start listens on opts.Addr, serves in the background and stops the server when the test ends.
@@ -307,6 +312,32 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.delay = d
 }
 
+// HoldReplies makes the server keep each message at the end of DATA — from then on it counts as
+// delivered — and then hold the reply back until ReleaseReplies or Stop, as a relay that has
+// committed a message whose reply is still on the wire. Every message whose reply is held is
+// sent, in arrival order, on the returned channel, so a test can act exactly while a client
+// waits for its reply (e.g. kill it). The channel holds up to 1024 messages; it is not closed.
+// Holding applies to DATA commands that end after the call; SetDelay and RejectNext act first.
+func (s *Server) HoldReplies() <-chan Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.release == nil {
+		s.release, s.held = make(chan struct{}), make(chan Message, 1024)
+	}
+	return s.held
+}
+
+// ReleaseReplies answers every held DATA command (250, as if never held) and stops holding.
+// A client that went away in the meantime never reads its reply; its message stays kept.
+func (s *Server) ReleaseReplies() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.release != nil {
+		close(s.release)
+		s.release = nil
+	}
+}
+
 // receive handles the end of a DATA command: it applies rejections and delays and keeps the message.
 func (s *Server) receive(from string, to []string, raw []byte, stopped <-chan struct{}) error {
 	s.mu.Lock()
@@ -348,7 +379,23 @@ func (s *Server) receive(from string, to []string, raw []byte, stopped <-chan st
 	n := len(s.msgs)
 	close(s.changed)
 	s.changed = make(chan struct{})
+	release, held := s.release, s.held
+	if release != nil {
+		select {
+		case held <- m.clone():
+		default:
+			s.log.Printf("more than %d held replies; %s not announced", cap(held), m.MessageID)
+		}
+	}
 	s.mu.Unlock()
+	if release != nil {
+		select {
+		case <-release:
+		case <-stopped:
+			// Kept all the same: the message was committed before the server went down.
+			return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Server shutting down"}
+		}
+	}
 	// go-smtp replies to a nil error with a fixed text; an "error" carrying 250 sets the reply,
 	// so that clients get a receipt naming the message.
 	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: fmt.Sprintf("Ok: queued as %d", n)}

@@ -207,3 +207,61 @@ func TestStopRightAfterStart(t *testing.T) {
 		s.Stop()
 	}
 }
+
+// TestHoldReplies: with replies held, a message is kept (it counts) and announced while its
+// client still waits for the reply; ReleaseReplies answers it. A client that gives up before the
+// release leaves its message kept.
+func TestHoldReplies(t *testing.T) {
+	s := Start(t, Options{})
+	held := s.HoldReplies()
+	require.Equal(t, held, s.HoldReplies(), "holding twice is holding once")
+	errc := make(chan error, 1)
+	go func() {
+		errc <- smtp.SendMail(s.Addr(), nil, "a@example.org", []string{"b@example.org"}, []byte("Message-Id: <1@test>\r\n\r\nhi\r\n"))
+	}()
+	require.Equal(t, "<1@test>", nextHeld(t, held).MessageID)
+	require.Equal(t, map[string]int{"<1@test>": 1}, s.CountByMessageID(), "kept before the reply")
+	select {
+	case err := <-errc:
+		t.Fatalf("the client got its reply while it was held: %v", err)
+	default:
+	}
+	s.ReleaseReplies()
+	require.NoError(t, <-errc)
+
+	// A client gone before the release: the server keeps the message all the same.
+	held = s.HoldReplies()
+	c, err := net.Dial("tcp", s.Addr())
+	require.NoError(t, err)
+	tc := textproto.NewConn(c)
+	for _, step := range []struct {
+		cmd  string
+		code int
+	}{{"", 220}, {"HELO test", 250}, {"MAIL FROM:<a@example.org>", 250}, {"RCPT TO:<b@example.org>", 250}, {"DATA", 354}} {
+		if step.cmd != "" {
+			require.NoError(t, tc.PrintfLine("%s", step.cmd))
+		}
+		_, _, err := tc.ReadResponse(step.code)
+		require.NoError(t, err, step.cmd)
+	}
+	w := tc.DotWriter()
+	_, err = w.Write([]byte("Message-Id: <2@test>\r\n\r\nhi\r\n"))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	require.Equal(t, "<2@test>", nextHeld(t, held).MessageID)
+	require.NoError(t, c.Close())
+	s.ReleaseReplies()
+	require.Equal(t, map[string]int{"<1@test>": 1, "<2@test>": 1}, s.CountByMessageID())
+	require.NoError(t, smtp.SendMail(s.Addr(), nil, "a@example.org", []string{"b@example.org"}, []byte("Message-Id: <3@test>\r\n\r\nhi\r\n")), "not held after the release")
+}
+
+func nextHeld(t *testing.T, held <-chan Message) Message {
+	t.Helper()
+	select {
+	case m := <-held:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("no held reply announced")
+		return Message{}
+	}
+}
