@@ -203,7 +203,8 @@ func TestFaultsDeliverEveryNoticeOnce(t *testing.T) {
 	for mid := range sentBefore {
 		require.Equal(t, 1, atKill[mid], "notice %s delivered before the kill", mid)
 	}
-	w = startWorker(t, bin, srv.HostPort(), workerData, smtpd.Port(), logs)
+	// The restarted worker is stopped by the test's cleanup.
+	startWorker(t, bin, srv.HostPort(), workerData, smtpd.Port(), logs)
 	// Sends the dead worker had started are retried once their one-minute start-to-close timeout
 	// lapses; the rest go out at once.
 	sentInflight := waitDelivered(t, c, []string{inflight}, 3*time.Minute)
