@@ -290,7 +290,7 @@ func (w *incident) applies(def *playbook.Obligation) bool {
 
 // anchorTime returns when the obligation's clock started, if it has.
 func (w *incident) anchorTime(def *playbook.Obligation) (time.Time, bool) {
-	kind, ref, _ := playbook.ParseAnchor(def.Anchor)
+	kind, ref, _ := playbook.ParseAnchor(def.Anchor.String())
 	switch kind {
 	case playbook.AnchorDiscovery:
 		return w.st.DiscoveredAt, true
