@@ -98,7 +98,7 @@ func TestImpliedDetermination(t *testing.T) {
 		require.True(t, st.Implied[0].At.Equal(lawT0.Add(2*day-3*hour)))
 		require.Equal(t, "major_incident = true, implied by affected_count = 184000 as of 2024-04-03T10:00:00Z", st.Implied[0].String())
 		require.Equal(t, "true", st.Determinations["major_incident"])
-		want := lawT0.Add(2*day - 3*hour).AddDate(0, 0, 7)
+		want := lawT0.Add(2*day-3*hour).AddDate(0, 0, 7)
 		require.True(t, obligation(st, "congress").Deadline.Equal(want))
 		require.True(t, obligation(h.snaps[3*day+hour], "congress").Deadline.Equal(want), "a later determination does not move it")
 		require.Equal(t, utc(want), h.sentMatching("congress/reminder/"))

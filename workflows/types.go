@@ -166,9 +166,9 @@ type IncidentState struct {
 	// as last written to the record.
 	Implied map[string]time.Time `json:"implied,omitempty"`
 	// Decisions keeps every recorded decision, oldest first.
-	Decisions map[string][]DecisionRecord `json:"decisions,omitempty"`
-	Obligations    []*ObligationState      `json:"obligations"`
-	Notices        []*NoticeRecord         `json:"notices"`
+	Decisions   map[string][]DecisionRecord `json:"decisions,omitempty"`
+	Obligations []*ObligationState          `json:"obligations"`
+	Notices     []*NoticeRecord             `json:"notices"`
 	// Log is the record of what was done, when and by whom: its latest lines, from LogOffset on
 	// (the lines before are in earlier runs' histories).
 	Log []LogEntry `json:"log"`
@@ -335,11 +335,11 @@ type Status struct {
 	// Decisions lists every recorded decision with its history.
 	Decisions []DecisionStatus `json:"decisions,omitempty"`
 	// Regimes names the playbooks of a combined incident (empty for one playbook).
-	Regimes []string       `json:"regimes,omitempty"`
-	Notices []NoticeRecord `json:"notices"`
-	NextDeadline   time.Time          `json:"next_deadline,omitzero"`
-	OverdueCount   int                `json:"overdue_count"`
-	ClosedAt       time.Time          `json:"closed_at,omitzero"`
+	Regimes      []string       `json:"regimes,omitempty"`
+	Notices      []NoticeRecord `json:"notices"`
+	NextDeadline time.Time      `json:"next_deadline,omitzero"`
+	OverdueCount int            `json:"overdue_count"`
+	ClosedAt     time.Time      `json:"closed_at,omitzero"`
 	// LogOffset is the index of the first record line this run holds (QueryLogPage reads from it).
 	LogOffset int `json:"log_offset,omitempty"`
 }
@@ -381,4 +381,6 @@ type ObligationStatus struct {
 }
 
 // InternalTarget reports whether the deadline is an internal target, not a legal deadline.
-func (o ObligationStatus) InternalTarget() bool { return o.DeadlineKind == playbook.DeadlineInternalTarget }
+func (o ObligationStatus) InternalTarget() bool {
+	return o.DeadlineKind == playbook.DeadlineInternalTarget
+}
