@@ -46,7 +46,7 @@ func (b *builder) obligation(os workflows.ObligationStatus) ObligationReport {
 	def := b.s.Playbook.Obligation(os.ID)
 	o := ObligationReport{
 		ID: os.ID, Title: os.Title, Citation: os.Citation, Anchor: def.Anchor.String(), State: os.State,
-		AnchorAt: b.in(os.AnchorAt), Deadline: b.in(os.Deadline), DeadlineNote: def.Deadline.Note,
+		AnchorAt: b.in(os.AnchorAt), Deadline: b.in(os.Deadline), DeadlineNote: def.Deadline.Note, DeadlineKind: def.DeadlineKind(),
 		ApplicableFrom: b.applicableFrom(os.ID),
 	}
 	for i := range b.s.Events {
