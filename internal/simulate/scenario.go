@@ -234,15 +234,7 @@ func parse(path string, data []byte, templatesDir string) (*Scenario, error) {
 	if pbPath == "" && len(s.Incident.Playbooks) > 0 {
 		// The incident applies several regimes: simulate them together.
 		s.PlaybookRef = strings.Join(s.Incident.Playbooks, "+")
-		var pbs []*playbook.Playbook
-		for _, ref := range s.Incident.Playbooks {
-			pb, err := playbook.Resolve(ref, templates.Embedded(), s.templates)
-			if err != nil {
-				return nil, fmt.Errorf("%s: playbook %s: %w", name, ref, err)
-			}
-			pbs = append(pbs, pb)
-		}
-		if s.Playbook, err = playbook.Combine(pbs...); err != nil {
+		if s.Playbook, err = combined(s.Incident.Playbooks, s.templates); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	} else if s.Playbook, err = playbook.Resolve(pbPath, templates.Embedded(), s.templates); err != nil {
