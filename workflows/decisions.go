@@ -126,7 +126,7 @@ func (w *incident) latestDecision(id string) (DecisionRecord, bool) {
 // currentDecisions holds each decision's latest outcome, by ID.
 func (w *incident) currentDecisions() map[string]string {
 	ds := map[string]string{}
-	for id := range w.st.Decisions {
+	for _, id := range slices.Sorted(maps.Keys(w.st.Decisions)) {
 		if d, ok := w.latestDecision(id); ok {
 			ds[id] = d.Outcome
 		}
