@@ -40,7 +40,7 @@ const (
 )
 
 // kinds lists every Kind, in the order error messages present them.
-var kinds = []Kind{Hours, CalendarDays, CalendarMonths, BusinessDays, None}
+var kinds = []Kind{Hours, CalendarDays, CalendarMonths, BusinessDays, AfterYearEnd, None}
 
 // Valid reports whether k is one of the defined kinds.
 func (k Kind) Valid() bool {
@@ -156,6 +156,8 @@ func (s Spec) due(anchor time.Time) (time.Time, bool) {
 		return local.AddDate(0, 0, s.Amount), true
 	case CalendarMonths:
 		return addMonthsClamped(local, s.Amount), true
+	case AfterYearEnd:
+		return dueAfterYearEnd(local, s.Amount), true
 	default: // BusinessDays; Validate rejected anything else.
 		cal := s.Calendar
 		if cal == nil {

@@ -15,7 +15,7 @@ func mustLoad(t *testing.T, name string) *time.Location {
 }
 
 func TestParseKind(t *testing.T) {
-	for _, k := range []Kind{Hours, CalendarDays, CalendarMonths, BusinessDays, None} {
+	for _, k := range []Kind{Hours, CalendarDays, CalendarMonths, BusinessDays, AfterYearEnd, None} {
 		got, err := ParseKind(string(k))
 		require.NoError(t, err)
 		require.Equal(t, k, got)
@@ -24,7 +24,7 @@ func TestParseKind(t *testing.T) {
 	for _, s := range []string{"", "days", "Hours"} {
 		_, err := ParseKind(s)
 		require.ErrorContains(t, err, "unknown deadline kind")
-		require.ErrorContains(t, err, "(known: hours, calendar_days, calendar_months, business_days, none)")
+		require.ErrorContains(t, err, "(known: hours, calendar_days, calendar_months, business_days, after_year_end, none)")
 		require.False(t, Kind(s).Valid())
 	}
 }
@@ -266,8 +266,8 @@ func TestValidate(t *testing.T) {
 		{Spec{Kind: BusinessDays, Amount: -3}, "clock: amount must be positive (got -3)"},
 		{Spec{Kind: None, Amount: 3}, "clock: amount must be zero for kind none (got 3)"},
 		{Spec{Kind: "weeks", Amount: 1},
-			`clock: unknown deadline kind "weeks" (known: hours, calendar_days, calendar_months, business_days, none)`},
-		{Spec{}, `clock: unknown deadline kind "" (known: hours, calendar_days, calendar_months, business_days, none)`},
+			`clock: unknown deadline kind "weeks" (known: hours, calendar_days, calendar_months, business_days, after_year_end, none)`},
+		{Spec{}, `clock: unknown deadline kind "" (known: hours, calendar_days, calendar_months, business_days, after_year_end, none)`},
 		{Spec{Kind: Hours, Amount: 3_000_000}, "clock: amount of 3000000 hours is out of range: use at most 876000 (a deadline lies within 100 years of its anchor)"},
 		{Spec{Kind: BusinessDays, Amount: 1, CloseOfBusiness: -time.Hour},
 			"clock: close of business must be within (0, 24h] (got -1h0m0s)"},

@@ -21,7 +21,7 @@ type Calendar interface {
 var USFederal Calendar = usFederal{}
 
 // calendars lists every Calendar CalendarByName knows.
-var calendars = []Calendar{USFederal}
+var calendars = []Calendar{USFederal, USFederalDC}
 
 // CalendarByName returns the calendar with the given name. The empty name
 // means "us-federal".
@@ -78,8 +78,8 @@ type Holiday struct {
 // The rules are those in force today, plus Juneteenth starting in 2021; older
 // changes (such as Martin Luther King Jr. Day first observed in 1986) are not
 // modelled. Inauguration Day, which is a holiday only in the Washington area,
-// and one-off closures by executive order (e.g. 24 December 2019) are not
-// included.
+// is in USFederalDC; one-off closures by executive order (e.g. 24 December
+// 2019) are added with WithClosures.
 func USFederalHolidays(year int) []Holiday {
 	hs := []Holiday{
 		newYearsDay(year),

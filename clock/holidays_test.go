@@ -124,5 +124,5 @@ func TestCalendarByName(t *testing.T) {
 		require.Equal(t, USFederal, cal)
 	}
 	_, err := CalendarByName("uk-bank")
-	require.EqualError(t, err, `clock: unknown calendar "uk-bank" (known: us-federal)`)
+	require.EqualError(t, err, `clock: unknown calendar "uk-bank" (known: us-federal, us-federal-dc)`)
 }

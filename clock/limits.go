@@ -63,6 +63,8 @@ func MaxAmount(kind Kind) int {
 		return MaxCalendarMonths
 	case BusinessDays:
 		return MaxBusinessDays
+	case AfterYearEnd:
+		return MaxAfterYearEnd
 	}
 	return 0
 }

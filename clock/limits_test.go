@@ -27,6 +27,8 @@ func TestValidateAmountLimits(t *testing.T) {
 		{Spec{Kind: CalendarMonths, Amount: 1 << 40}, "use at most 1200"},
 		{Spec{Kind: BusinessDays, Amount: MaxBusinessDays}, ""},
 		{Spec{Kind: BusinessDays, Amount: 100_000_000}, "clock: amount of 100000000 business_days is out of range: use at most 25000"},
+		{Spec{Kind: AfterYearEnd, Amount: MaxAfterYearEnd}, ""},
+		{Spec{Kind: AfterYearEnd, Amount: MaxAfterYearEnd + 1}, "use at most 36135"},
 	}
 	for _, tc := range tests {
 		err := tc.spec.Validate()
@@ -59,6 +61,8 @@ func TestDueIsBounded(t *testing.T) {
 		{Kind: CalendarDays, Amount: MaxCalendarDays, Location: ny},
 		{Kind: CalendarMonths, Amount: MaxCalendarMonths},
 		{Kind: CalendarMonths, Amount: -1 << 62},
+		{Kind: AfterYearEnd, Amount: MaxAfterYearEnd, Location: ny},
+		{Kind: AfterYearEnd, Amount: 1 << 62},
 	}
 	for _, s := range specs {
 		for _, a := range anchors {

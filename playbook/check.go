@@ -3,7 +3,6 @@ package playbook
 import (
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 )
 
@@ -55,15 +54,5 @@ func (p *Playbook) validateTexts(v *validator) {
 		line(o.ID, "citation", o.Citation, MaxNoteLen)
 		text(o.ID, "description", o.Description, MaxSummaryLen)
 		line(o.ID, "deadline.note", o.Deadline.Note, MaxNoteLen)
-		for i, c := range o.When {
-			for _, x := range []struct {
-				name string
-				v    *float64
-			}{{"at_least", c.AtLeast}, {"below", c.Below}} {
-				if x.v != nil && (math.IsNaN(*x.v) || math.IsInf(*x.v, 0)) {
-					v.add(o.ID, fmt.Sprintf("when[%d].%s", i, x.name), fmt.Sprintf("%g is not a number: write digits such as 100000", *x.v))
-				}
-			}
-		}
 	}
 }

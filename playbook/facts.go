@@ -3,6 +3,7 @@ package playbook
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,17 +130,63 @@ func (c Condition) Holds(def FactDef, value string, set bool) bool {
 		return equalFacts(def, value, *c.Equals)
 	case c.NotEquals != nil:
 		return !equalFacts(def, value, *c.NotEquals)
-	case c.AtLeast != nil, c.Below != nil:
+	case c.AtLeast != nil, c.Below != nil, c.Above != nil, c.AtMost != nil:
 		n, err := strconv.ParseFloat(value, 64)
 		if err != nil {
 			return false
 		}
-		if c.AtLeast != nil {
+		switch {
+		case c.AtLeast != nil:
 			return n >= *c.AtLeast
+		case c.Below != nil:
+			return n < *c.Below
+		case c.Above != nil:
+			return n > *c.Above
 		}
-		return n < *c.Below
+		return n <= *c.AtMost
 	}
 	return false
+}
+
+// HoldsDecision evaluates a condition on a decision against its latest outcome (decided reports
+// whether there is one): equals holds when decided with that outcome; not_equals unless decided
+// with it, so an obligation conditioned on "not no" applies until someone decides no; is_set
+// once decided.
+func (c Condition) HoldsDecision(outcome string, decided bool) bool {
+	switch {
+	case c.IsSet != nil:
+		return decided == *c.IsSet
+	case c.Equals != nil:
+		return decided && outcome == *c.Equals
+	case c.NotEquals != nil:
+		return !decided || outcome != *c.NotEquals
+	}
+	return false
+}
+
+// checkDecision validates a condition on a decision: equals, not_equals or is_set, with an
+// outcome the decision allows.
+func (c Condition) checkDecision(d DecisionDef) error {
+	if c.ops() != 1 || c.AtLeast != nil || c.Below != nil || c.Above != nil || c.AtMost != nil {
+		return fmt.Errorf("a condition on a decision gives exactly one of equals, not_equals, is_set")
+	}
+	for _, v := range []*string{c.Equals, c.NotEquals} {
+		if v != nil && !slices.Contains(d.AllowedOutcomes(), *v) {
+			return fmt.Errorf("decision %q has no outcome %q (outcomes: %s)", c.Decision, short(*v), strings.Join(d.AllowedOutcomes(), ", "))
+		}
+	}
+	return nil
+}
+
+// ops counts the condition's operators.
+func (c Condition) ops() int {
+	n := 0
+	for _, set := range []bool{c.Equals != nil, c.NotEquals != nil, c.AtLeast != nil, c.Below != nil, c.Above != nil, c.AtMost != nil, c.IsSet != nil} {
+		if set {
+			n++
+		}
+	}
+	return n
 }
 
 func equalFacts(def FactDef, value, want string) bool {
@@ -149,17 +196,11 @@ func equalFacts(def FactDef, value, want string) bool {
 
 // check validates the condition's shape against the fact's type.
 func (c Condition) check(def FactDef) error {
-	ops := 0
-	for _, set := range []bool{c.Equals != nil, c.NotEquals != nil, c.AtLeast != nil, c.Below != nil, c.IsSet != nil} {
-		if set {
-			ops++
-		}
+	if ops := c.ops(); ops != 1 {
+		return fmt.Errorf("give exactly one of equals, not_equals, at_least, below, above, at_most, is_set (got %d)", ops)
 	}
-	if ops != 1 {
-		return fmt.Errorf("give exactly one of equals, not_equals, at_least, below, is_set (got %d)", ops)
-	}
-	if (c.AtLeast != nil || c.Below != nil) && def.Type != FactNumber {
-		return fmt.Errorf("at_least and below need a number fact; %q is %s", c.Fact, def.Type)
+	if (c.AtLeast != nil || c.Below != nil || c.Above != nil || c.AtMost != nil) && def.Type != FactNumber {
+		return fmt.Errorf("at_least, below, above and at_most need a number fact; %q is %s", c.Fact, def.Type)
 	}
 	for _, v := range []*string{c.Equals, c.NotEquals} {
 		if v != nil {

@@ -94,7 +94,9 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 	if p.Format != FormatVersion {
 		v.add("", "format", fmt.Sprintf("unsupported format %d: this build reads format %d", p.Format, FormatVersion))
 	}
-	if !idPattern.MatchString(p.Name) {
+	if len(p.Regimes) > 0 {
+		p.validateRegimes(&v)
+	} else if !idPattern.MatchString(p.Name) {
 		v.add("", "name", fmt.Sprintf("%q is not a valid name: use lowercase letters, digits and dashes", p.Name))
 	}
 	if p.Version == "" {
@@ -130,6 +132,7 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 		v.badDefaults = true
 	}
 	p.validateTexts(&v)
+	p.validatePlaybookLaw(&v)
 	v.duration("", "defaults.cadence", p.Defaults.Cadence, true)
 	v.reminders("", "defaults.reminders", p.Defaults.Reminders)
 	v.escalation(p, "", "defaults.escalation", p.Defaults.Escalation)
@@ -145,7 +148,7 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 	seen := map[string]bool{}
 	for i := range p.Obligations {
 		o := &p.Obligations[i]
-		if !idPattern.MatchString(o.ID) {
+		if !p.validID(o) {
 			v.add(o.ID, fmt.Sprintf("obligations[%d].id", i), fmt.Sprintf("%q is not a valid ID: use lowercase letters, digits and dashes", o.ID))
 		}
 		if seen[o.ID] {
@@ -177,42 +180,13 @@ func (p *Playbook) validateObligation(v *validator, o *Obligation, templates Tem
 		v.add(o.ID, "citation", "missing: cite the statute, regulation or policy (write \"internal policy\" if none)")
 	}
 	v.role(p, o.ID, "owner", o.Owner)
-	kind, ref, err := ParseAnchor(o.Anchor)
-	if err != nil {
-		v.add(o.ID, "anchor", err.Error())
-	} else {
-		switch kind {
-		case AnchorDetermination:
-			if _, ok := p.Determinations[ref]; !ok {
-				v.add(o.ID, "anchor", fmt.Sprintf("unknown determination %q: declare it under determinations (known: %s)", ref, keys(p.Determinations)))
-			}
-		case AnchorFact:
-			if _, ok := p.Facts[ref]; !ok {
-				v.add(o.ID, "anchor", fmt.Sprintf("unknown fact %q: declare it under facts (known: %s)", ref, keys(p.Facts)))
-			}
-		case AnchorObligation:
-			if p.Obligation(ref) == nil {
-				v.add(o.ID, "anchor", fmt.Sprintf("unknown obligation %q: use the id of an obligation in this playbook (known: %s)", ref, p.obligationIDs()))
-			} else if ref == o.ID {
-				v.add(o.ID, "anchor", "an obligation cannot be anchored on itself")
-			}
-		}
-	}
+	p.validateAnchor(v, o)
 	p.validateDeadline(v, o)
+	p.validateLaw(v, o)
 	if o.Deadline.Clock == "none" && p.CadenceFor(o) <= 0 {
 		v.add(o.ID, "cadence", "an obligation without a fixed deadline needs a reminder cadence (here or in defaults.cadence), e.g. 7d")
 	}
-	for i, c := range o.When {
-		field := fmt.Sprintf("when[%d]", i)
-		def, ok := p.Facts[c.Fact]
-		if !ok {
-			v.add(o.ID, field+".fact", fmt.Sprintf("unknown fact %q: declare it under facts (known: %s)", c.Fact, keys(p.Facts)))
-			continue
-		}
-		if err := c.check(def); err != nil {
-			v.add(o.ID, field, err.Error())
-		}
-	}
+	p.checkConditions(v, o.ID, "when", o.When, true)
 	for i, d := range o.DependsOn {
 		if p.Obligation(d) == nil {
 			v.add(o.ID, fmt.Sprintf("depends_on[%d]", i), fmt.Sprintf("unknown obligation %q: use the id of an obligation in this playbook (known: %s)", d, p.obligationIDs()))
@@ -252,7 +226,7 @@ func (p *Playbook) validateObligation(v *validator, o *Obligation, templates Tem
 
 // validateDeadline checks each deadline field on its own, so that an error names the field to fix.
 func (p *Playbook) validateDeadline(v *validator, o *Obligation) {
-	const kinds = "use hours, calendar_days, calendar_months, business_days or none"
+	const kinds = "use hours, calendar_days, calendar_months, business_days, after_year_end or none"
 	d := o.Deadline
 	kind, err := clock.ParseKind(d.Clock)
 	switch {
@@ -311,9 +285,7 @@ func (p *Playbook) dependencyCycle() []string {
 	edges := map[string][]string{}
 	for _, o := range p.Obligations {
 		edges[o.ID] = append(edges[o.ID], o.DependsOn...)
-		if kind, ref, err := ParseAnchor(o.Anchor); err == nil && kind == AnchorObligation {
-			edges[o.ID] = append(edges[o.ID], ref)
-		}
+		edges[o.ID] = append(edges[o.ID], o.obligationRefs()...)
 	}
 	const (
 		unvisited = iota
@@ -352,21 +324,6 @@ func (p *Playbook) dependencyCycle() []string {
 		}
 	}
 	return nil
-}
-
-// ParseAnchor splits an anchor such as "determination:major_incident" into kind and reference.
-func ParseAnchor(s string) (kind, ref string, err error) {
-	if s == AnchorDiscovery {
-		return AnchorDiscovery, "", nil
-	}
-	kind, ref, ok := strings.Cut(s, ":")
-	if ok && ref != "" {
-		switch kind {
-		case AnchorDetermination, AnchorFact, AnchorObligation:
-			return kind, ref, nil
-		}
-	}
-	return "", "", fmt.Errorf("bad anchor %q: use discovery, determination:ID, fact:ID or obligation:ID", s)
 }
 
 type validator struct {

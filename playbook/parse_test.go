@@ -160,7 +160,7 @@ func TestParseDefaultPlaybook(t *testing.T) {
 			if w != nil {
 				require.Equal(t, w.clock, o.Deadline.Clock)
 				require.Equal(t, w.amount, o.Deadline.Amount)
-				require.Equal(t, w.anchor, o.Anchor)
+				require.Equal(t, w.anchor, o.Anchor.String())
 			}
 		})
 	}
@@ -260,11 +260,11 @@ func TestParseErrors(t *testing.T) {
 		{"unknown determination in anchor", []edit{{"anchor: obligation:first", "anchor: determination:nosuch"}},
 			"second", "anchor", []string{`unknown determination "nosuch"`, "declare it under determinations", "known: major"}},
 		{"bad anchor kind", []edit{{"anchor: obligation:first", "anchor: event:first"}},
-			"second", "anchor", []string{`bad anchor "event:first"`, "use discovery, determination:ID, fact:ID or obligation:ID"}},
+			"second", "anchor", []string{`bad anchor "event:first"`, "use discovery, determination:ID, fact:ID, obligation:ID, notice:ID or decision:ID"}},
 		{"anchor without reference", []edit{{"anchor: obligation:first", "anchor: 'fact:'"}},
 			"second", "anchor", []string{`bad anchor "fact:"`, "use discovery"}},
 		{"missing anchor", []edit{{"    anchor: obligation:first\n", ""}},
-			"second", "anchor", []string{`bad anchor ""`, "use discovery"}},
+			"second", "anchor", []string{"missing", "use discovery"}},
 		{"bad fact type", []edit{{"{type: number, title: People affected}", "{type: integer, title: People affected}"}},
 			"", "facts.count.type", []string{`unknown type "integer"`, "use number, text, bool or date"}},
 
@@ -294,9 +294,9 @@ func TestParseErrors(t *testing.T) {
 		{"amount on clock none", []edit{{"{clock: business_days, amount: 3}", "{clock: none, amount: 3}"}, {reminders, reminders + "    cadence: 1d\n"}},
 			"second", "deadline.amount", []string{"leave it out for clock none"}},
 		{"missing clock", []edit{{"{clock: business_days, amount: 3}", "{amount: 3}"}},
-			"second", "deadline.clock", []string{"missing", "use hours, calendar_days, calendar_months, business_days or none"}},
+			"second", "deadline.clock", []string{"missing", "use hours, calendar_days, calendar_months, business_days, after_year_end or none"}},
 		{"unknown clock kind", []edit{{"clock: hours,", "clock: weeks,"}},
-			"first", "deadline.clock", []string{`unknown clock "weeks"`, "use hours, calendar_days, calendar_months, business_days or none"}},
+			"first", "deadline.clock", []string{`unknown clock "weeks"`, "use hours, calendar_days, calendar_months, business_days, after_year_end or none"}},
 		{"bad time zone", []edit{{"amount: 3}", "amount: 3, time_zone: Mars/Olympus}"}},
 			"second", "deadline.time_zone", []string{`unknown time zone "Mars/Olympus"`, "IANA name such as America/New_York"}},
 		{"bad default time zone", []edit{{"time_zone: America/New_York", "time_zone: Eastern"}},
@@ -368,11 +368,11 @@ func TestParseErrors(t *testing.T) {
 
 		// Conditions.
 		{"condition without operator", []edit{{`{fact: pii, equals: "true"}`, `{fact: pii}`}},
-			"first", "when[0]", []string{"give exactly one of equals, not_equals, at_least, below, is_set (got 0)"}},
+			"first", "when[0]", []string{"give exactly one of equals, not_equals, at_least, below, above, at_most, is_set (got 0)"}},
 		{"condition with two operators", []edit{{`{fact: pii, equals: "true"}`, `{fact: pii, equals: "true", is_set: true}`}},
 			"first", "when[0]", []string{"give exactly one of", "(got 2)"}},
 		{"at_least on a text fact", []edit{{`{fact: pii, equals: "true"}`, `{fact: summary, at_least: 5}`}},
-			"first", "when[0]", []string{"at_least and below need a number fact", `"summary" is text`}},
+			"first", "when[0]", []string{"at_least, below, above and at_most need a number fact", `"summary" is text`}},
 		{"below on a bool fact", []edit{{`{fact: pii, equals: "true"}`, `{fact: pii, below: 1}`}},
 			"first", "when[0]", []string{"need a number fact"}},
 		{"equals maybe on a bool", []edit{{`{fact: pii, equals: "true"}`, `{fact: pii, equals: "maybe"}`}},
@@ -475,6 +475,8 @@ func TestParseAnchor(t *testing.T) {
 		{"determination:major_incident", playbook.AnchorDetermination, "major_incident", true},
 		{"fact:affected_count", playbook.AnchorFact, "affected_count", true},
 		{"obligation:triage", playbook.AnchorObligation, "triage", true},
+		{"notice:congress-notice", playbook.AnchorNotice, "congress-notice", true},
+		{"decision:notify_individuals", playbook.AnchorDecision, "notify_individuals", true},
 		{"", "", "", false},
 		{"discovery:x", "", "", false},
 		{"fact:", "", "", false},
@@ -484,7 +486,7 @@ func TestParseAnchor(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			kind, ref, err := playbook.ParseAnchor(tt.in)
 			if !tt.ok {
-				require.ErrorContains(t, err, "use discovery, determination:ID, fact:ID or obligation:ID")
+				require.ErrorContains(t, err, "use discovery, determination:ID, fact:ID, obligation:ID, notice:ID or decision:ID")
 				return
 			}
 			require.NoError(t, err)

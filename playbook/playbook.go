@@ -10,8 +10,6 @@ package playbook
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +29,27 @@ const (
 	AnchorFact = "fact"
 	// AnchorObligation starts it when another obligation is completed.
 	AnchorObligation = "obligation"
+	// AnchorNotice starts it when another obligation's own notice was delivered (chained reports).
+	AnchorNotice = "notice"
+	// AnchorDecision starts it when a decision (Playbook.Decisions) was recorded.
+	AnchorDecision = "decision"
+)
+
+// Deadline kinds: whether a deadline is the law's or the organization's own.
+const (
+	// DeadlineLegal is a deadline a rule sets (the default for an obligation with a deadline).
+	DeadlineLegal = "legal"
+	// DeadlineInternalTarget is a deadline the organization set itself; it is never shown as a
+	// legal deadline.
+	DeadlineInternalTarget = "internal_target"
+)
+
+// Sources of an obligation's rule.
+const (
+	// SourcePrimary: the rule was read in its primary text (statute, regulation, policy).
+	SourcePrimary = "primary"
+	// SourceSecondary: the rule rests on secondary sources only (summaries, press).
+	SourceSecondary = "secondary"
 )
 
 // Send modes of an obligation's notice.
@@ -69,10 +88,34 @@ type Playbook struct {
 	Facts map[string]FactDef `yaml:"facts" json:"facts"`
 	// Determinations are the decisions an incident may record, by ID (e.g. major_incident).
 	Determinations map[string]DeterminationDef `yaml:"determinations" json:"determinations"`
+	// Decisions are the decisions people record with a rationale, by ID (e.g. notify_individuals).
+	Decisions map[string]DecisionDef `yaml:"decisions,omitempty" json:"decisions,omitempty"`
+	// AppliesWhen lists conditions that must all hold for the playbook's regime to apply; Combine
+	// adds them to each of its obligations' conditions.
+	AppliesWhen []Condition `yaml:"applies_when,omitempty" json:"applies_when,omitempty"`
+	// Enabled false ships the whole playbook disabled (a rule not in force): each obligation is
+	// listed as disabled and never starts a clock. Default true.
+	Enabled *bool `yaml:"enabled,omitempty" json:"enabled,omitempty"`
 	// Obligations are what is owed, in display order.
 	Obligations []Obligation `yaml:"obligations" json:"obligations"`
 	// Source is the file the playbook was read from (not part of the YAML).
 	Source string `yaml:"-" json:"source,omitempty"`
+	// Regimes lists the playbooks Combine joined into this one, in order; empty for a playbook
+	// read from one file.
+	Regimes []Regime `yaml:"-" json:"regimes,omitempty"`
+}
+
+// Regime is one playbook of a combined playbook.
+type Regime struct {
+	// Name is the playbook's name; its obligations' IDs start with it and a dot.
+	Name string `json:"name"`
+	// Version and Title are the playbook's.
+	Version string `json:"version"`
+	Title   string `json:"title,omitempty"`
+	// AppliesWhen is the playbook's applies_when.
+	AppliesWhen []Condition `json:"applies_when,omitempty"`
+	// Disabled is set when the playbook ships disabled.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // Defaults are playbook-wide settings.
@@ -87,6 +130,9 @@ type Defaults struct {
 	Cadence Duration `yaml:"cadence" json:"cadence,omitempty"`
 	// Escalation applies once a deadline has passed.
 	Escalation *Escalation `yaml:"escalation" json:"escalation,omitempty"`
+	// Closures are extra days off (e.g. "2026-12-24", closed by executive order) that
+	// business-day clocks skip, besides the calendar's holidays.
+	Closures []string `yaml:"closures,omitempty" json:"closures,omitempty"`
 }
 
 // Role is a party that receives notices.
@@ -135,10 +181,34 @@ type FactDef struct {
 	Title string `yaml:"title" json:"title"`
 }
 
-// DeterminationDef declares a decision an incident may record.
+// DeterminationDef declares a determination an incident may record.
 type DeterminationDef struct {
 	// Title is a human-readable name, e.g. "Major incident (FISMA, OMB M-23-03)".
 	Title string `yaml:"title" json:"title"`
+	// ImpliedBy lists conditions on facts that make the determination by definition ("100,000 or
+	// more people is a major incident", OMB M-17-05): once they all hold, it counts as made when
+	// the deciding fact value became known. Empty: only a person makes it.
+	ImpliedBy []Condition `yaml:"implied_by,omitempty" json:"implied_by,omitempty"`
+}
+
+// DecisionDef declares a decision people record with a rationale (e.g. whether to notify
+// affected individuals), kept with its history.
+type DecisionDef struct {
+	// Title is a human-readable name, e.g. "Notify affected individuals".
+	Title string `yaml:"title" json:"title"`
+	// Outcomes lists the allowed outcomes (default yes, no).
+	Outcomes []string `yaml:"outcomes,omitempty" json:"outcomes,omitempty"`
+}
+
+// DefaultOutcomes are a decision's outcomes when it lists none.
+var DefaultOutcomes = []string{"yes", "no"}
+
+// AllowedOutcomes returns the decision's outcomes, DefaultOutcomes when it lists none.
+func (d DecisionDef) AllowedOutcomes() []string {
+	if len(d.Outcomes) == 0 {
+		return DefaultOutcomes
+	}
+	return d.Outcomes
 }
 
 // Obligation is one thing owed after a breach.
@@ -149,14 +219,29 @@ type Obligation struct {
 	Title string `yaml:"title" json:"title"`
 	// Citation is the legal or policy source, e.g. "44 U.S.C. 3554(b)(7)(C)(iii)".
 	Citation string `yaml:"citation" json:"citation"`
+	// Quote is the rule's own words (one paragraph, at most MaxNoteLen characters).
+	Quote string `yaml:"quote,omitempty" json:"quote,omitempty"`
+	// Source is primary (the rule's text was read) or secondary (it rests on secondary sources
+	// only); empty when not said.
+	Source string `yaml:"source,omitempty" json:"source,omitempty"`
+	// Regime is the playbook the obligation came from in a combined playbook (see Combine).
+	Regime string `yaml:"-" json:"regime,omitempty"`
+	// Enabled false ships the obligation disabled (a rule not in force): listed as disabled,
+	// its clock never starts. Default true.
+	Enabled *bool `yaml:"enabled,omitempty" json:"enabled,omitempty"`
 	// Description gives detail for the people doing the work.
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 	// Owner is the role responsible; reminders go to it.
 	Owner string `yaml:"owner" json:"owner"`
-	// Anchor says what starts the clock: "discovery", "determination:ID", "fact:ID" or "obligation:ID".
-	Anchor string `yaml:"anchor" json:"anchor"`
+	// Anchor says what starts the clock: "discovery", "determination:ID", "fact:ID",
+	// "obligation:ID", "notice:ID" or "decision:ID", or the earliest of several (see Anchor).
+	Anchor Anchor `yaml:"anchor" json:"anchor"`
 	// Deadline is the duration on a clock from the anchor.
 	Deadline Deadline `yaml:"deadline" json:"deadline"`
+	// AlsoDue is a second limit: the deadline is the earlier of the obligation's own and this
+	// one, once the obligation's clock runs (DORA: 4 hours from classification and no later than
+	// 24 hours from awareness).
+	AlsoDue *AlsoDue `yaml:"also_due,omitempty" json:"also_due,omitempty"`
 	// When lists conditions on facts that must all hold for the obligation to apply.
 	When []Condition `yaml:"when,omitempty" json:"when,omitempty"`
 	// DependsOn lists obligations that must be done or waived before this one can be completed.
@@ -185,6 +270,21 @@ type Deadline struct {
 	CloseOfBusiness string `yaml:"close_of_business,omitempty" json:"close_of_business,omitempty"`
 	// Note explains a deadline without a fixed date, e.g. "without unreasonable delay".
 	Note string `yaml:"note,omitempty" json:"note,omitempty"`
+	// Kind is legal (default) or internal_target (a deadline the organization set itself,
+	// never presented as a legal deadline).
+	Kind string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	// Closures are extra days off for business-day clocks, added to the playbook's.
+	Closures []string `yaml:"closures,omitempty" json:"closures,omitempty"`
+}
+
+// AlsoDue is a second limit on an obligation's deadline: Amount units of Clock from Anchor.
+type AlsoDue struct {
+	// Anchor is a single anchor, as Obligation.Anchor's string form.
+	Anchor string `yaml:"anchor" json:"anchor"`
+	// Clock is hours, calendar_days, calendar_months, business_days or after_year_end.
+	Clock string `yaml:"clock" json:"clock"`
+	// Amount is the number of clock units; positive.
+	Amount int `yaml:"amount" json:"amount"`
 }
 
 // Notice is the message an obligation sends.
@@ -204,10 +304,13 @@ type Notice struct {
 	Approvals int `yaml:"approvals,omitempty" json:"approvals,omitempty"`
 }
 
-// Condition is a test on one fact; exactly one operator is set.
+// Condition is a test on one fact or one decision; exactly one operator is set.
 type Condition struct {
-	// Fact is the fact ID.
-	Fact string `yaml:"fact" json:"fact"`
+	// Fact is the fact ID (empty when Decision is set).
+	Fact string `yaml:"fact,omitempty" json:"fact"`
+	// Decision is the decision ID (instead of Fact): equals holds when the latest decision has
+	// that outcome, not_equals unless it has (so also while undecided), is_set once decided.
+	Decision string `yaml:"decision,omitempty" json:"decision,omitempty"`
 	// Equals holds when the fact equals the value (numbers numerically, bools as bools).
 	Equals *string `yaml:"equals,omitempty" json:"equals,omitempty"`
 	// NotEquals holds when the fact is set and differs from the value.
@@ -216,6 +319,10 @@ type Condition struct {
 	AtLeast *float64 `yaml:"at_least,omitempty" json:"at_least,omitempty"`
 	// Below holds when a number fact is < the value.
 	Below *float64 `yaml:"below,omitempty" json:"below,omitempty"`
+	// Above holds when a number fact is > the value.
+	Above *float64 `yaml:"above,omitempty" json:"above,omitempty"`
+	// AtMost holds when a number fact is <= the value.
+	AtMost *float64 `yaml:"at_most,omitempty" json:"at_most,omitempty"`
 	// IsSet holds when the fact has (true) or has not (false) been recorded.
 	IsSet *bool `yaml:"is_set,omitempty" json:"is_set,omitempty"`
 }
@@ -236,50 +343,6 @@ type Escalation struct {
 	Every Duration `yaml:"every" json:"every"`
 }
 
-// Duration is a time.Duration written as "90m", "1h", "2d" or "1w" in YAML.
-type Duration time.Duration
-
-// Std returns the duration as a time.Duration.
-func (d Duration) Std() time.Duration { return time.Duration(d) }
-
-// ParseDuration reads Go durations plus the units d (24h) and w (7d).
-func ParseDuration(s string) (Duration, error) {
-	if s == "" {
-		return 0, fmt.Errorf("empty duration: write e.g. 1h, 2d or 1w")
-	}
-	unit := s[len(s)-1]
-	if unit == 'd' || unit == 'w' {
-		day := 24 * time.Hour
-		if unit == 'w' {
-			day *= 7
-		}
-		// ParseFloat, unlike Sscanf, rejects trailing garbage ("1hd", "3 d").
-		n, err := strconv.ParseFloat(s[:len(s)-1], 64)
-		if f := n * float64(day); err != nil || math.IsNaN(f) || math.Abs(f) >= math.MaxInt64 {
-			return 0, fmt.Errorf("bad duration %q: write e.g. 1h, 2d or 1w", s)
-		}
-		return Duration(n * float64(day)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("bad duration %q: write e.g. 1h, 2d or 1w", s)
-	}
-	return Duration(d), nil
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler (used by YAML and JSON).
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
-
 // ClockSpec returns the deadline as a clock.Spec, resolving the playbook's defaults.
 func (p *Playbook) ClockSpec(o *Obligation) (clock.Spec, error) {
 	kind, err := clock.ParseKind(o.Deadline.Clock)
@@ -297,7 +360,10 @@ func (p *Playbook) ClockSpec(o *Obligation) (clock.Spec, error) {
 	}
 	spec := clock.Spec{Kind: kind, Amount: o.Deadline.Amount, Location: loc}
 	if kind == clock.BusinessDays {
-		spec.Calendar = cal
+		closures := append(append([]string{}, p.Defaults.Closures...), o.Deadline.Closures...)
+		if spec.Calendar, err = clock.WithClosures(cal, closures); err != nil {
+			return clock.Spec{}, err
+		}
 	}
 	if cob := o.Deadline.CloseOfBusiness; cob != "" {
 		t, err := time.Parse("15:04", cob)
@@ -307,6 +373,36 @@ func (p *Playbook) ClockSpec(o *Obligation) (clock.Spec, error) {
 		spec.CloseOfBusiness = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
 	}
 	return spec, spec.Validate()
+}
+
+// AlsoDueSpec returns the clock of the obligation's second limit, in the obligation's zone and
+// calendar; ok is false when it has none.
+func (p *Playbook) AlsoDueSpec(o *Obligation) (spec clock.Spec, ok bool, err error) {
+	if o.AlsoDue == nil {
+		return clock.Spec{}, false, nil
+	}
+	second := *o
+	second.Deadline.Clock, second.Deadline.Amount, second.Deadline.CloseOfBusiness = o.AlsoDue.Clock, o.AlsoDue.Amount, ""
+	spec, err = p.ClockSpec(&second)
+	return spec, err == nil, err
+}
+
+// DeadlineKind is legal or internal_target for an obligation with a fixed deadline, "" for one
+// without.
+func (o *Obligation) DeadlineKind() string {
+	switch {
+	case o.Deadline.Clock == string(clock.None) || o.Deadline.Clock == "":
+		return ""
+	case o.Deadline.Kind == "":
+		return DeadlineLegal
+	}
+	return o.Deadline.Kind
+}
+
+// IsEnabled reports whether the obligation is in force: neither it nor its playbook ships
+// disabled.
+func (p *Playbook) IsEnabled(o *Obligation) bool {
+	return (p.Enabled == nil || *p.Enabled) && (o.Enabled == nil || *o.Enabled)
 }
 
 // Obligation returns the obligation with the given ID, or nil.

@@ -76,8 +76,8 @@ func checkFile(path string, out io.Writer, now time.Time) int {
 		if err != nil {
 			return report(out, err)
 		}
-		if pb, err = engine.LoadPlaybook(f.Playbook, set); err != nil {
-			return report(out, fmt.Errorf("playbook %s: %w", f.Playbook, err))
+		if pb, err = engine.LoadPlaybooks(f.PlaybookRefs(), set); err != nil {
+			return report(out, fmt.Errorf("playbook %s: %w", strings.Join(f.PlaybookRefs(), ", "), err))
 		}
 		if _, err := f.Input(workflows.NewIncidentID(), pb, "starter check", now.UTC().Truncate(time.Second), false); err != nil {
 			return report(out, fmt.Errorf("%s: %w", filepath.Base(path), err))

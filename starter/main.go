@@ -44,10 +44,13 @@ Coordinator commands (connect to TEMPORAL_ADDRESS, default localhost:7233):
   audit PATH|INC [--format table|md|json] [--live] [--progress]
                                    check hashes, replay against this build, print the timeline and
                                    deadlines met or missed (encrypted histories need the keys)
+  decide INC DECISION OUTCOME --rationale R [--assessment A] [--at T]
+                                   record a decision (e.g. notify_individuals no) with its rationale
   close INC                        close the incident        [--force --reason R]
 
 Self-contained:
   check FILE                       check a playbook, incident file or scenario; exit 2 on problems
+  regimes FILE                     each playbook of an incident file: does it apply given its facts, and why
   demo                             embedded server + worker, an example incident, a status table
 
 Every command takes --by NAME (default $USER) where it acts, and --json where it prints.
@@ -96,7 +99,9 @@ var commands = map[string]func(args []string, out io.Writer) error{
 	"export":    cmdExport,
 	"audit":     cmdAudit,
 	"demo":      cmdDemo,
-	"check":     cmdCheck, // check_cmd.go
+	"check":     cmdCheck,   // check_cmd.go
+	"decide":    cmdDecide,  // regimes_cmd.go
+	"regimes":   cmdRegimes, // regimes_cmd.go
 }
 
 // common holds the flags every command shares.

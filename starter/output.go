@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,19 +44,47 @@ func printStatus(out io.Writer, st workflows.Status, now time.Time) {
 	fmt.Fprintln(out)
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	obligations := st.Obligations
+	regimes := len(st.Regimes) > 0
+	if regimes {
+		// Every regime's obligations together, soonest deadline first; no deadline last.
+		obligations = slices.Clone(obligations)
+		slices.SortStableFunc(obligations, func(a, b workflows.ObligationStatus) int {
+			switch {
+			case a.Deadline.IsZero() || b.Deadline.IsZero():
+				return cmp.Compare(boolInt(a.Deadline.IsZero()), boolInt(b.Deadline.IsZero()))
+			}
+			return a.Deadline.Compare(b.Deadline)
+		})
+		fmt.Fprint(tw, "REGIME\t")
+	}
 	fmt.Fprintln(tw, "OBLIGATION\tSTATE\tDEADLINE\tOUTCOME\tNOTICES")
-	for _, o := range st.Obligations {
+	var notes []string
+	for _, o := range obligations {
 		notices := fmt.Sprintf("%d sent", o.NoticesSent)
 		if o.NoticeState != "" && o.NoticeState != workflows.NoticeSent {
 			notices += ", notice " + o.NoticeState
 		}
 		deadline := show(o.Deadline)
-		if o.Deadline.IsZero() && o.State != workflows.StatePending && o.State != workflows.StateNotApplicable {
+		if o.Deadline.IsZero() && o.State != workflows.StatePending && o.State != workflows.StateNotApplicable && o.State != workflows.StateDisabled {
 			deadline = "none fixed"
 		}
+		if o.InternalTarget() && !o.Deadline.IsZero() {
+			deadline += " (internal target)"
+		}
+		if regimes {
+			fmt.Fprintf(tw, "%s\t", o.Regime)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.State, deadline, judgeStatus(st, o, now).Phrase(loc), notices)
+		if o.Reason != "" {
+			notes = append(notes, fmt.Sprintf("  %s: %s", o.ID, o.Reason))
+		}
+		if o.Limit != "" && !o.Deadline.IsZero() {
+			notes = append(notes, fmt.Sprintf("  %s: deadline set by %s", o.ID, o.Limit))
+		}
 	}
 	tw.Flush()
+	printLaw(out, st, notes)
 	var failing []string
 	for _, n := range st.Notices {
 		if n.State == workflows.NoticeFailing {
@@ -127,4 +157,43 @@ func printList(out io.Writer, rows []listRow, now time.Time) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.IncidentID, r.Status, workflows.FormatInstant(r.NextDeadline, time.Local), left, r.OverdueCount, r.Title)
 	}
 	tw.Flush()
+}
+
+// printLaw writes what the law adds to the table: why obligations do not apply or which limit
+// governs (notes), determinations the facts imply, and the decisions on record with their history.
+func printLaw(out io.Writer, st workflows.Status, notes []string) {
+	loc := st.Location()
+	if len(notes) > 0 {
+		fmt.Fprintln(out, "\nNotes:")
+		fmt.Fprintln(out, strings.Join(notes, "\n"))
+	}
+	if len(st.Implied) > 0 {
+		fmt.Fprintln(out, "\nDeterminations implied by the facts:")
+		for _, d := range st.Implied {
+			fmt.Fprintf(out, "  %s = true, implied by %s = %s as of %s\n", d.Determination, d.Fact, d.Value, workflows.FormatInstant(d.At, loc))
+		}
+	}
+	if len(st.Decisions) > 0 {
+		fmt.Fprintln(out, "\nDecisions:")
+		for _, d := range st.Decisions {
+			for i, r := range d.History {
+				mark := "superseded"
+				if i == len(d.History)-1 {
+					mark = "in force"
+				}
+				line := fmt.Sprintf("  %s = %s (%s) by %s, %s: %s", d.ID, r.Outcome, mark, r.By, workflows.FormatInstant(r.At, loc), r.Rationale)
+				if r.Assessment != "" {
+					line += " [assessment: " + r.Assessment + "]"
+				}
+				fmt.Fprintln(out, line)
+			}
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

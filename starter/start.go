@@ -47,7 +47,7 @@ func startIncident(ctx context.Context, tc client.Client, f *incidentfile.File, 
 	if err != nil {
 		return "", err
 	}
-	pb, err := engine.LoadPlaybook(f.Playbook, set)
+	pb, err := engine.LoadPlaybooks(f.PlaybookRefs(), set)
 	if err != nil {
 		return "", err
 	}

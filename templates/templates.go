@@ -59,6 +59,14 @@ type Data struct {
 	GeneratedAt time.Time
 	// TimeZone is the IANA name of the zone dates are shown in (default UTC).
 	TimeZone string
+	// DeadlineKind is the obligation's deadline kind: legal, internal_target (a deadline the
+	// organization set itself), or empty without a fixed deadline.
+	DeadlineKind string
+	// InternalTarget is set when the deadline is an internal target: a notice must say
+	// "internal target", never call it a legal deadline.
+	InternalTarget bool
+	// Decisions holds each recorded decision's latest outcome, by ID.
+	Decisions map[string]string
 }
 
 // IncidentData describes the incident in a notice.
@@ -91,6 +99,14 @@ type ObligationData struct {
 	OpenFor time.Duration
 	// Hold describes the hold in force (hold-expiring notices), nil otherwise.
 	Hold *HoldData
+	// Quote is the rule's own words, when the playbook gives them.
+	Quote string
+	// Source is primary or secondary (the rule rests on secondary sources only), when said.
+	Source string
+	// Regime is the playbook the obligation comes from, in a combined incident.
+	Regime string
+	// Limit says which limit governs the deadline when the obligation has a second one.
+	Limit string
 }
 
 // HoldData describes a hold in a notice.

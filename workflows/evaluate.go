@@ -38,6 +38,7 @@ func (w *incident) evaluate(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	w.lastNow = now
 	if w.st.Status == IncidentOpen {
+		w.recordImplied(now)
 		for _, o := range w.st.Obligations {
 			w.evaluateObligation(now, o)
 		}
@@ -52,16 +53,26 @@ func (w *incident) evaluate(ctx workflow.Context) {
 
 func (w *incident) evaluateObligation(now time.Time, o *ObligationState) {
 	def := w.st.Playbook.Obligation(o.ID)
-	if isClosedState(o.State) {
+	if isClosedState(o.State) || o.State == StateDisabled {
 		return
 	}
-	if !w.applies(def) {
-		if o.State != StateNotApplicable {
-			w.log(now, ActorEngine, ActionNotApplicable, o.ID, "its condition on facts does not hold")
+	if !w.st.Playbook.IsEnabled(def) {
+		o.State, o.Reason = StateDisabled, "shipped disabled: not in force"
+		w.log(now, ActorEngine, ActionDisabled, o.ID, o.Reason)
+		return
+	}
+	if ok, why := w.applies(def); !ok {
+		if o.State != StateNotApplicable || o.Reason != why && why != notApplicableFacts {
+			w.log(now, ActorEngine, ActionNotApplicable, o.ID, why)
 			o.State = StateNotApplicable
+		}
+		o.Reason = ""
+		if why != notApplicableFacts {
+			o.Reason = why
 		}
 		return
 	}
+	o.Reason = ""
 	anchor, started := w.anchorTime(def)
 	if !started {
 		if o.State != StatePending {
@@ -73,7 +84,8 @@ func (w *incident) evaluateObligation(now time.Time, o *ObligationState) {
 	// The deadline follows the anchor on the obligation's clock, pushed back by the time spent on
 	// hold. When either moves (discovery corrected, determination recorded late, a hold ended), the
 	// deadline and every rung keyed on it re-arm.
-	deadline := w.deadline(o, anchor)
+	deadline, limit := w.deadlineAndLimit(o, anchor)
+	o.Limit = limit
 	switch {
 	case o.ActiveSince.IsZero():
 		o.ActiveSince = now

@@ -47,6 +47,7 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 		register(ctx, u.Hold, w.hold, w.validateHold),
 		register(ctx, u.Release, w.release, w.validateRelease),
 		register(ctx, u.CorrectDiscovery, w.correctDiscovery, w.validateCorrectDiscovery),
+		register(ctx, u.Decide, w.decide, w.validateDecide),
 	} {
 		if err != nil {
 			return err
@@ -363,6 +364,8 @@ func (w *incident) openObligation(id string) (*ObligationState, *playbook.Obliga
 		return nil, nil, fmt.Errorf("obligation %q is already done (by %s at %s)", id, o.CompletedBy, stamp(o.CompletedAt))
 	case StateWaived:
 		return nil, nil, fmt.Errorf("obligation %q was waived (by %s: %s)", id, o.WaivedBy, o.WaiveReason)
+	case StateDisabled:
+		return nil, nil, fmt.Errorf("obligation %q is disabled: the playbook ships it as not in force (%s); nothing is owed", id, o.Reason)
 	}
 	return o, def, nil
 }

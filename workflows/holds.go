@@ -16,11 +16,29 @@ import (
 // deadline is the obligation's deadline for an anchor: the clock's due time pushed back by the
 // time spent on ended holds. Zero for obligations without a fixed deadline.
 func (w *incident) deadline(o *ObligationState, anchor time.Time) time.Time {
+	due, _ := w.deadlineAndLimit(o, anchor)
+	return due
+}
+
+// deadlineAndLimit is deadline, also saying which limit governs for an obligation with a second
+// one (also_due): the earlier of its own deadline and the second limit's, once the second's
+// anchor has happened.
+func (w *incident) deadlineAndLimit(o *ObligationState, anchor time.Time) (time.Time, string) {
 	due, ok := w.specs[o.ID].Due(anchor)
 	if !ok {
-		return time.Time{}
+		return time.Time{}, ""
 	}
-	return due.Add(o.HeldFor)
+	limit := ""
+	if def := w.st.Playbook.Obligation(o.ID); def.AlsoDue != nil {
+		a := def.AlsoDue
+		limit = fmt.Sprintf("%d %s from %s (its own deadline)", def.Deadline.Amount, def.Deadline.Clock, def.Anchor)
+		if at, started := w.anchorRefTime(a.Anchor); started {
+			if second, ok := w.alsoSpecs[o.ID].Due(at); ok && second.Before(due) {
+				due, limit = second, fmt.Sprintf("%d %s from %s (also_due)", a.Amount, a.Clock, a.Anchor)
+			}
+		}
+	}
+	return due.Add(o.HeldFor), limit
 }
 
 // holdReminderAt is when the owner is asked to re-confirm or release a hold: a day before it

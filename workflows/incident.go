@@ -29,8 +29,9 @@ func IncidentWorkflow(ctx workflow.Context, in StartIncidentInput) (*IncidentRes
 type incident struct {
 	st     *IncidentState
 	logger log.Logger
-	// specs caches each obligation's parsed clock.
-	specs map[string]clock.Spec
+	// specs caches each obligation's parsed clock; alsoSpecs the clock of its second limit.
+	specs     map[string]clock.Spec
+	alsoSpecs map[string]clock.Spec
 	// changed is set by handlers and deliveries to wake the main loop.
 	changed bool
 	// delivering holds the keys of notices whose delivery coroutine is running.
@@ -63,6 +64,7 @@ func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error)
 	w := &incident{
 		logger:     log.With(workflow.GetLogger(ctx), "IncidentID", in.IncidentID),
 		specs:      map[string]clock.Spec{},
+		alsoSpecs:  map[string]clock.Spec{},
 		delivering: map[NoticeKey]bool{},
 		drafting:   map[NoticeKey]bool{},
 	}
@@ -91,6 +93,11 @@ func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error)
 			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("obligation %s: %v", o.ID, err), "InvalidInput", nil)
 		}
 		w.specs[o.ID] = spec
+		if second, ok, err := pb.AlsoDueSpec(o); err != nil {
+			return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("obligation %s: also_due: %v", o.ID, err), "InvalidInput", nil)
+		} else if ok {
+			w.alsoSpecs[o.ID] = second
+		}
 	}
 	w.deliveryCtx, w.cancelDeliveries = workflow.WithCancel(ctx)
 	// Start the clocks before any update is handled, so that an action arriving with the first
@@ -277,57 +284,12 @@ func (w *incident) currentFact(name string) (string, bool) {
 	return h[len(h)-1].Value, true
 }
 
-// applies evaluates an obligation's conditions on the current facts.
-func (w *incident) applies(def *playbook.Obligation) bool {
-	for _, c := range def.When {
-		v, set := w.currentFact(c.Fact)
-		if !c.Holds(w.st.Playbook.Facts[c.Fact], v, set) {
-			return false
-		}
-	}
-	return true
-}
-
-// anchorTime returns when the obligation's clock started, if it has.
-func (w *incident) anchorTime(def *playbook.Obligation) (time.Time, bool) {
-	kind, ref, _ := playbook.ParseAnchor(def.Anchor)
-	switch kind {
-	case playbook.AnchorDiscovery:
-		return w.st.DiscoveredAt, true
-	case playbook.AnchorDetermination:
-		// The latest determination counts: a correction of when it was made moves the clock.
-		h := w.st.Determinations[ref]
-		if len(h) > 0 && h[len(h)-1].Value == "true" {
-			return h[len(h)-1].At, true
-		}
-	case playbook.AnchorFact:
-		// The clock starts when the fact first became true or non-empty; later changes of its
-		// value do not restart it.
-		def := w.st.Playbook.Facts[ref]
-		for _, r := range w.st.Facts[ref] {
-			if playbook.Truthy(def, r.Value) {
-				return r.At, true
-			}
-		}
-	case playbook.AnchorObligation:
-		o, _ := w.obligation(ref)
-		switch {
-		case o == nil:
-		case o.State == StateDone:
-			return o.CompletedAt, true
-		case o.State == StateWaived:
-			return o.WaivedAt, true
-		}
-	}
-	return time.Time{}, false
-}
-
 // depsOpen lists the obligations this one waits on that are neither done nor waived.
 func (w *incident) depsOpen(def *playbook.Obligation) []string {
 	var open []string
 	for _, d := range def.DependsOn {
 		o, _ := w.obligation(d)
-		if o != nil && o.State != StateDone && o.State != StateWaived && o.State != StateNotApplicable {
+		if o != nil && o.State != StateDone && o.State != StateWaived && o.State != StateNotApplicable && o.State != StateDisabled {
 			open = append(open, d)
 		}
 	}

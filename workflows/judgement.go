@@ -31,6 +31,8 @@ const (
 	OutcomeUnfinished Outcome = "unfinished"
 	// OutcomeNotDone: a duty without a fixed deadline that is not done; OpenFor says for how long.
 	OutcomeNotDone Outcome = "not_done"
+	// OutcomeDisabled: the playbook ships it disabled (a rule not in force); nothing is owed.
+	OutcomeDisabled Outcome = "disabled"
 	// OutcomeUndecided is the simulator's only: the sources do not date what was done (or its
 	// anchor) closely enough to decide. Judge never returns it.
 	OutcomeUndecided Outcome = "undecided"
@@ -39,7 +41,7 @@ const (
 // Outcomes lists every outcome in the order reports count them.
 var Outcomes = []Outcome{
 	OutcomeMet, OutcomeMissed, OutcomeUndecided, OutcomeNotStarted, OutcomeNotDone, OutcomeOpen,
-	OutcomeOnHold, OutcomeUnfinished, OutcomeWaived, OutcomeNotApplicable,
+	OutcomeOnHold, OutcomeUnfinished, OutcomeWaived, OutcomeNotApplicable, OutcomeDisabled,
 }
 
 // Judgement is one obligation judged against its deadline at one instant.
@@ -84,6 +86,8 @@ func Judge(o ObligationStatus, asOf time.Time, closed bool) Judgement {
 		j.Outcome = OutcomeNotApplicable
 	case StatePending:
 		j.Outcome = OutcomeNotStarted
+	case StateDisabled:
+		j.Outcome = OutcomeDisabled
 	case StateOnHold:
 		j.Outcome, j.Held, j.Hold = OutcomeOnHold, true, o.Hold
 		if closed {
@@ -134,6 +138,8 @@ func (j Judgement) Phrase(loc *time.Location) string {
 		return "waived"
 	case OutcomeNotApplicable:
 		return "does not apply"
+	case OutcomeDisabled:
+		return "disabled (not in force)"
 	case OutcomeNotStarted:
 		return "clock not started"
 	case OutcomeOpen:

@@ -82,7 +82,7 @@ func TestOutcomesListedOnce(t *testing.T) {
 		require.False(t, seen[o], "%s listed twice", o)
 		seen[o] = true
 	}
-	require.Len(t, seen, 10)
+	require.Len(t, seen, 11)
 }
 
 func TestFormatInstant(t *testing.T) {

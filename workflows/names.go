@@ -37,6 +37,8 @@ const (
 	UpdateRelease = "release"
 	// UpdateCorrectDiscovery corrects the discovery time (CorrectDiscoveryInput).
 	UpdateCorrectDiscovery = "correct-discovery"
+	// UpdateDecide records a decision with its rationale (DecideInput).
+	UpdateDecide = "decide"
 	// QueryStatus returns the incident's Status.
 	QueryStatus = "status"
 	// QueryPreview returns an obligation's notice as it will be sent (Preview); argument: obligation ID.
@@ -70,8 +72,10 @@ const (
 	StateDone = "done"
 	// StateWaived: a coordinator waived it with a reason.
 	StateWaived = "waived"
-	// StateNotApplicable: its condition on facts does not hold.
+	// StateNotApplicable: its condition on facts (or on a decision) does not hold.
 	StateNotApplicable = "not_applicable"
+	// StateDisabled: the playbook ships it disabled (a rule not in force); its clock never starts.
+	StateDisabled = "disabled"
 )
 
 // Notice delivery states.

@@ -205,9 +205,13 @@ func (w *incident) noticeData(now time.Time, n *NoticeRecord) templates.Data {
 		Obligation: templates.ObligationData{
 			ID: def.ID, Title: def.Title, Citation: def.Citation, Description: def.Description,
 			Deadline: o.Deadline, DeadlineNote: def.Deadline.Note, AnchorAt: o.AnchorAt,
+			Quote: def.Quote, Source: def.Source, Regime: def.Regime, Limit: o.Limit,
 		},
+		DeadlineKind:   def.DeadlineKind(),
+		InternalTarget: def.DeadlineKind() == playbook.DeadlineInternalTarget,
 		Facts:          w.currentFacts(),
 		Determinations: w.currentDeterminations(),
+		Decisions:      w.currentDecisions(),
 		GeneratedAt:    now,
 		TimeZone:       w.specs[def.ID].Location.String(),
 	}
@@ -233,10 +237,15 @@ func (w *incident) noticeData(now time.Time, n *NoticeRecord) templates.Data {
 	return d
 }
 
+// currentDeterminations holds each recorded determination's latest value; one the facts imply
+// (implied_by) is true.
 func (w *incident) currentDeterminations() map[string]string {
 	ds := map[string]string{}
 	for name, h := range w.st.Determinations {
 		ds[name] = h[len(h)-1].Value
+	}
+	for _, d := range w.impliedAll() {
+		ds[d.Determination] = "true"
 	}
 	return ds
 }

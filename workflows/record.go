@@ -47,12 +47,19 @@ const (
 	ActionClosed Action = "closed"
 	// ActionApprovalCancelled: a forced close cancelled a notice awaiting approval.
 	ActionApprovalCancelled Action = "approval request cancelled"
+	// ActionDecided: a decision was recorded with its rationale (Fact names the decision).
+	ActionDecided Action = "decided"
 )
 
 // Record actions written by the engine (actor ActorEngine).
 const (
 	// ActionNotApplicable: an obligation's condition on facts stopped holding.
 	ActionNotApplicable Action = "not applicable"
+	// ActionDeterminationImplied: the facts made a determination by definition (implied_by);
+	// Fact names the deciding fact, the detail its value and since when.
+	ActionDeterminationImplied Action = "determination implied"
+	// ActionDisabled: an obligation the playbook ships disabled was listed as disabled.
+	ActionDisabled Action = "disabled"
 	// ActionClockStarted: an obligation's anchor happened; its deadline is in the detail.
 	ActionClockStarted Action = "clock started"
 	// ActionClockStopped: an obligation's anchor no longer holds.

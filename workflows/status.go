@@ -26,10 +26,15 @@ func (w *incident) status(now time.Time) Status {
 		AsOf:            now,
 		Facts:           w.currentFacts(),
 		Determinations:  w.currentDeterminations(),
+		Implied:         w.impliedAll(),
+		Decisions:       w.decisionsStatus(),
 		ClosedAt:        st.ClosedAt,
 		LogOffset:       st.LogOffset,
 	}
 	s.NextDeadline, s.OverdueCount = w.nextDeadlineAndOverdue()
+	for _, r := range st.Playbook.Regimes {
+		s.Regimes = append(s.Regimes, r.Name)
+	}
 	sent := map[string]int{}
 	for _, n := range st.Notices {
 		s.Notices = append(s.Notices, *n)
@@ -44,6 +49,7 @@ func (w *incident) status(now time.Time) Status {
 			AnchorAt: o.AnchorAt, Deadline: o.Deadline, DeadlineNote: def.Deadline.Note,
 			CompletedAt: o.CompletedAt, NoticesSent: sent[o.ID] + o.EarlierNoticesSent,
 			Hold: o.Hold, HeldFor: o.HeldFor,
+			Regime: def.Regime, DeadlineKind: def.DeadlineKind(), Source: def.Source, Reason: o.Reason, Limit: o.Limit,
 		}
 		if j := Judge(os, now, false); j.Done {
 			os.Late = j.Late()

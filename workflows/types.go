@@ -162,8 +162,13 @@ type IncidentState struct {
 	Facts map[string][]FactRecord `json:"facts"`
 	// Determinations keeps every recorded determination, oldest first.
 	Determinations map[string][]FactRecord `json:"determinations"`
-	Obligations    []*ObligationState      `json:"obligations"`
-	Notices        []*NoticeRecord         `json:"notices"`
+	// Implied holds, per determination the facts imply (implied_by), the time it counts from,
+	// as last written to the record.
+	Implied map[string]time.Time `json:"implied,omitempty"`
+	// Decisions keeps every recorded decision, oldest first.
+	Decisions   map[string][]DecisionRecord `json:"decisions,omitempty"`
+	Obligations []*ObligationState          `json:"obligations"`
+	Notices     []*NoticeRecord             `json:"notices"`
 	// Log is the record of what was done, when and by whom: its latest lines, from LogOffset on
 	// (the lines before are in earlier runs' histories).
 	Log []LogEntry `json:"log"`
@@ -223,6 +228,11 @@ type ObligationState struct {
 	HeldFor time.Duration `json:"held_for,omitempty"`
 	// EarlierNoticesSent counts delivered reminders and escalations no longer carried in Notices.
 	EarlierNoticesSent int `json:"earlier_notices_sent,omitempty"`
+	// Reason says why it does not apply (a decision's rationale) or is disabled.
+	Reason string `json:"reason,omitempty"`
+	// Limit says which limit governs the deadline of an obligation with a second limit
+	// (also_due), e.g. "24 hours from discovery (also_due)".
+	Limit string `json:"limit,omitempty"`
 }
 
 // Hold is a delay of an obligation requested by law enforcement or for national security: its
@@ -320,10 +330,16 @@ type Status struct {
 	Obligations    []ObligationStatus `json:"obligations"`
 	Facts          map[string]string  `json:"facts"`
 	Determinations map[string]string  `json:"determinations,omitempty"`
-	Notices        []NoticeRecord     `json:"notices"`
-	NextDeadline   time.Time          `json:"next_deadline,omitzero"`
-	OverdueCount   int                `json:"overdue_count"`
-	ClosedAt       time.Time          `json:"closed_at,omitzero"`
+	// Implied lists the determinations the facts make by definition (implied_by).
+	Implied []ImpliedDetermination `json:"implied,omitempty"`
+	// Decisions lists every recorded decision with its history.
+	Decisions []DecisionStatus `json:"decisions,omitempty"`
+	// Regimes names the playbooks of a combined incident (empty for one playbook).
+	Regimes      []string       `json:"regimes,omitempty"`
+	Notices      []NoticeRecord `json:"notices"`
+	NextDeadline time.Time      `json:"next_deadline,omitzero"`
+	OverdueCount int            `json:"overdue_count"`
+	ClosedAt     time.Time      `json:"closed_at,omitzero"`
 	// LogOffset is the index of the first record line this run holds (QueryLogPage reads from it).
 	LogOffset int `json:"log_offset,omitempty"`
 }
@@ -351,4 +367,20 @@ type ObligationStatus struct {
 	Hold *Hold `json:"hold,omitempty"`
 	// HeldFor is the time spent on ended holds.
 	HeldFor time.Duration `json:"held_for,omitempty"`
+	// Regime is the playbook the obligation comes from, in a combined incident.
+	Regime string `json:"regime,omitempty"`
+	// DeadlineKind is legal or internal_target (a deadline the organization set itself, never
+	// to be shown as a legal one); empty without a fixed deadline.
+	DeadlineKind string `json:"deadline_kind,omitempty"`
+	// Source is primary or secondary (the rule rests on secondary sources only), when said.
+	Source string `json:"source,omitempty"`
+	// Reason says why it does not apply (a decision's rationale) or is disabled.
+	Reason string `json:"reason,omitempty"`
+	// Limit says which limit governs the deadline when the obligation has a second one.
+	Limit string `json:"limit,omitempty"`
+}
+
+// InternalTarget reports whether the deadline is an internal target, not a legal deadline.
+func (o ObligationStatus) InternalTarget() bool {
+	return o.DeadlineKind == playbook.DeadlineInternalTarget
 }

@@ -23,6 +23,7 @@ var Updates = struct {
 	Hold             UpdateDef[HoldInput]
 	Release          UpdateDef[ReleaseInput]
 	CorrectDiscovery UpdateDef[CorrectDiscoveryInput]
+	Decide           UpdateDef[DecideInput]
 }{
 	Complete:         UpdateDef[CompleteInput]{UpdateComplete},
 	Waive:            UpdateDef[WaiveInput]{UpdateWaive},
@@ -34,6 +35,7 @@ var Updates = struct {
 	Hold:             UpdateDef[HoldInput]{UpdateHold},
 	Release:          UpdateDef[ReleaseInput]{UpdateRelease},
 	CorrectDiscovery: UpdateDef[CorrectDiscoveryInput]{UpdateCorrectDiscovery},
+	Decide:           UpdateDef[DecideInput]{UpdateDecide},
 }
 
 // NewUpdateInput returns a pointer to a zero input of the named Update, or nil for a name this
@@ -42,7 +44,7 @@ func NewUpdateInput(name string) any {
 	u := Updates
 	for _, d := range []interface {
 		newInput(name string) (any, bool)
-	}{u.Complete, u.Waive, u.RecordFact, u.SendNotice, u.Approve, u.Close, u.SetContacts, u.Hold, u.Release, u.CorrectDiscovery} {
+	}{u.Complete, u.Waive, u.RecordFact, u.SendNotice, u.Approve, u.Close, u.SetContacts, u.Hold, u.Release, u.CorrectDiscovery, u.Decide} {
 		if v, ok := d.newInput(name); ok {
 			return v
 		}

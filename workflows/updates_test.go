@@ -10,7 +10,7 @@ func TestNewUpdateInputPairsEveryUpdate(t *testing.T) {
 		UpdateComplete: &CompleteInput{}, UpdateWaive: &WaiveInput{}, UpdateRecordFact: &RecordFactInput{},
 		UpdateSendNotice: &SendNoticeInput{}, UpdateApprove: &ApproveInput{}, UpdateClose: &CloseInput{},
 		UpdateSetContacts: &SetContactsInput{}, UpdateHold: &HoldInput{}, UpdateRelease: &ReleaseInput{},
-		UpdateCorrectDiscovery: &CorrectDiscoveryInput{},
+		UpdateCorrectDiscovery: &CorrectDiscoveryInput{}, UpdateDecide: &DecideInput{},
 	}
 	for name, v := range want {
 		if got := NewUpdateInput(name); reflect.TypeOf(got) != reflect.TypeOf(v) {

@@ -3,6 +3,7 @@ package audit
 import (
 	"time"
 
+	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -30,8 +31,14 @@ type ObligationAudit struct {
 	AnchorAt     time.Time `json:"anchor_at,omitzero"`
 	Deadline     time.Time `json:"deadline,omitzero"`
 	DeadlineNote string    `json:"deadline_note,omitempty"`
-	CompletedAt  time.Time `json:"completed_at,omitzero"`
-	WaivedAt     time.Time `json:"waived_at,omitzero"`
+	// DeadlineKind is internal_target for a deadline the organization set itself (never
+	// presented as a legal deadline); empty for a legal deadline or none, so audits of histories
+	// without internal targets read exactly as before.
+	DeadlineKind string `json:"deadline_kind,omitempty"`
+	// Regime is the playbook the obligation comes from, in a combined incident.
+	Regime      string    `json:"regime,omitempty"`
+	CompletedAt time.Time `json:"completed_at,omitzero"`
+	WaivedAt    time.Time `json:"waived_at,omitzero"`
 	// DoneBy is who completed or waived it ("engine" when a delivered notice completed it).
 	DoneBy      string        `json:"done_by,omitempty"`
 	WaiveReason string        `json:"waive_reason,omitempty"`
@@ -65,6 +72,10 @@ func obligationsFrom(st *workflows.Status, timeline []Entry) []ObligationAudit {
 			ID: o.ID, Title: o.Title, Citation: o.Citation, State: o.State,
 			AnchorAt: o.AnchorAt, Deadline: o.Deadline, DeadlineNote: o.DeadlineNote,
 			CompletedAt: o.CompletedAt, HeldFor: o.HeldFor, NoticesSent: o.NoticesSent,
+			Regime: o.Regime,
+		}
+		if o.InternalTarget() {
+			a.DeadlineKind = playbook.DeadlineInternalTarget
 		}
 		for _, e := range timeline {
 			if e.Obligation != o.ID {

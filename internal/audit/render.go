@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -221,6 +222,8 @@ func doneAt(o ObligationAudit) time.Time {
 
 func deadlineText(o ObligationAudit) string {
 	switch {
+	case !o.Deadline.IsZero() && o.DeadlineKind == playbook.DeadlineInternalTarget:
+		return stamp(o.Deadline) + " (internal target)"
 	case !o.Deadline.IsZero():
 		return stamp(o.Deadline)
 	case o.State == workflows.StatePending || o.State == workflows.StateNotApplicable:

@@ -86,6 +86,17 @@ func describe(in any) act {
 			a.details = append(a.details, "note: "+in.Note)
 		}
 		return a
+	case *workflows.DecideInput:
+		a := act{by: in.By, action: string(workflows.ActionDecided), lines: []workflows.Action{workflows.ActionDecided}, prefix: in.Decision + " = ",
+			details: []string{in.Decision + " = " + in.Outcome}}
+		if !in.At.IsZero() {
+			a.details[0] += " as of " + stamp(in.At)
+		}
+		a.details = append(a.details, "rationale: "+in.Rationale)
+		if in.Assessment != "" {
+			a.details = append(a.details, "assessment: "+in.Assessment)
+		}
+		return a
 	case *workflows.CorrectDiscoveryInput:
 		return act{by: in.By, action: string(workflows.ActionDiscoveryCorrected), lines: []workflows.Action{workflows.ActionDiscoveryCorrected},
 			details: []string{"discovered at " + stamp(in.DiscoveredAt), "reason: " + in.Reason}}

@@ -162,6 +162,20 @@ func LoadPlaybook(ref string, set *templates.Set) (*playbook.Playbook, error) {
 	return playbook.Resolve(ref, templates.Embedded(), set)
 }
 
+// LoadPlaybooks loads the playbooks of every regime an incident applies (LoadPlaybook each) and
+// combines them into one snapshot (playbook.Combine); one playbook is returned as it is.
+func LoadPlaybooks(refs []string, set *templates.Set) (*playbook.Playbook, error) {
+	pbs := make([]*playbook.Playbook, 0, len(refs))
+	for _, ref := range refs {
+		pb, err := LoadPlaybook(ref, set)
+		if err != nil {
+			return nil, err
+		}
+		pbs = append(pbs, pb)
+	}
+	return playbook.Combine(pbs...)
+}
+
 func keys(m map[string]enumspb.IndexedValueType) []string {
 	var out []string
 	for k := range m {

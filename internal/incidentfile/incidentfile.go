@@ -34,6 +34,9 @@ type File struct {
 	// Playbook is an embedded playbook name or a file path (default us-federal-breach). Read
 	// resolves a path against the incident file's folder.
 	Playbook string `yaml:"playbook"`
+	// Playbooks lists the playbooks of several regimes (names or paths, as Playbook) that the
+	// incident applies together (playbook.Combine); give it or Playbook, not both.
+	Playbooks []string `yaml:"playbooks"`
 	// Facts are initial facts by ID; scalars of any YAML type.
 	Facts map[string]Scalar `yaml:"facts"`
 	// Contacts are recipients by role.
@@ -82,6 +85,17 @@ func exactNumber(lit string) string {
 	return r.FloatString(playbook.MaxFactDecimals + 1)
 }
 
+// MaxPlaybooks bounds the regimes one incident applies.
+const MaxPlaybooks = 20
+
+// PlaybookRefs lists the playbooks the incident applies: Playbooks, or the one Playbook.
+func (f *File) PlaybookRefs() []string {
+	if len(f.Playbooks) > 0 {
+		return f.Playbooks
+	}
+	return []string{f.Playbook}
+}
+
 // DefaultPlaybook is used when an incident file names none.
 const DefaultPlaybook = "us-federal-breach"
 
@@ -106,6 +120,15 @@ func Read(path string) (*File, error) {
 			return nil, fmt.Errorf("%s: playbook: %w", name, err)
 		}
 		f.Playbook = resolved
+	}
+	for i, ref := range f.Playbooks {
+		if playbook.IsPath(ref) {
+			resolved, err := resolvePlaybook(filepath.Dir(path), ref)
+			if err != nil {
+				return nil, fmt.Errorf("%s: playbooks[%d]: %w", name, i, err)
+			}
+			f.Playbooks[i] = resolved
+		}
 	}
 	return f, nil
 }
@@ -133,13 +156,25 @@ func resolvePlaybook(dir, rel string) (string, error) {
 func Parse(name string, data []byte) (*File, error) {
 	var f File
 	if err := playbook.DecodeYAML(name, data, &f, expected); err != nil {
-		return nil, fmt.Errorf("%w (fields: title, summary, discovered_at, playbook, facts, contacts)", err)
-	}
-	if f.Playbook == "" {
-		f.Playbook = DefaultPlaybook
+		return nil, fmt.Errorf("%w (fields: title, summary, discovered_at, playbook, playbooks, facts, contacts)", err)
 	}
 	var errs []error
 	add := func(err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
+	switch {
+	case f.Playbook != "" && len(f.Playbooks) > 0:
+		add(errors.New("playbook and playbooks are both given: list every regime under playbooks, or give one playbook"))
+	case len(f.Playbooks) > MaxPlaybooks:
+		add(fmt.Errorf("playbooks: %d listed: an incident applies at most %d", len(f.Playbooks), MaxPlaybooks))
+	case f.Playbook == "" && len(f.Playbooks) == 0:
+		f.Playbook = DefaultPlaybook
+	}
+	for i, ref := range f.Playbooks {
+		if playbook.IsPath(ref) && !filepath.IsLocal(filepath.FromSlash(ref)) {
+			add(fmt.Errorf("playbooks[%d]: %q leads out of the incident file's folder: give a path inside it or the name of a built-in playbook", i, short(ref)))
+		} else if err := playbook.CheckLine(fmt.Sprintf("playbooks[%d]", i), ref, playbook.MaxTitleLen); err != nil {
+			add(err)
+		}
+	}
 	if err := playbook.CheckLine("title", f.Title, playbook.MaxTitleLen); err != nil {
 		add(err)
 	}
@@ -153,7 +188,9 @@ func Parse(name string, data []byte) (*File, error) {
 			}
 		} // Input reports a malformed time, with the hint.
 	}
-	if playbook.IsPath(f.Playbook) && !filepath.IsLocal(filepath.FromSlash(f.Playbook)) {
+	if f.Playbook == "" {
+		// playbooks checked above
+	} else if playbook.IsPath(f.Playbook) && !filepath.IsLocal(filepath.FromSlash(f.Playbook)) {
 		add(fmt.Errorf("playbook: %q leads out of the incident file's folder: give a path inside it (e.g. playbooks/mine.yaml) or the name of a built-in playbook such as %s", short(f.Playbook), DefaultPlaybook))
 	} else if err := playbook.CheckLine("playbook", f.Playbook, playbook.MaxTitleLen); err != nil {
 		add(err)

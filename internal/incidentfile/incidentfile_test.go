@@ -143,7 +143,7 @@ func TestParseErrors(t *testing.T) {
 		wants []string
 	}{
 		{"unknown top-level field", [2]string{"playbook: us-federal-breach\n", "playbook: us-federal-breach\nseverity: high\n"},
-			[]string{"incident.yaml", "severity", "line 13", "fields: title, summary, discovered_at, playbook, facts, contacts"}},
+			[]string{"incident.yaml", "severity", "line 13", "fields: title, summary, discovered_at, playbook, playbooks, facts, contacts"}},
 		{"misspelled field", [2]string{"discovered_at:", "discoverd_at:"},
 			[]string{"incident.yaml", "discoverd_at"}},
 		{"unknown contact field", [2]string{"{name: CISA Central, email: report@cisa.example}", "{name: CISA Central, mail: report@cisa.example}"},

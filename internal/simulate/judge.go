@@ -45,8 +45,8 @@ func buildReport(s *Scenario, r *runner, res *workflows.IncidentResult, runs int
 func (b *builder) obligation(os workflows.ObligationStatus) ObligationReport {
 	def := b.s.Playbook.Obligation(os.ID)
 	o := ObligationReport{
-		ID: os.ID, Title: os.Title, Citation: os.Citation, Anchor: def.Anchor, State: os.State,
-		AnchorAt: b.in(os.AnchorAt), Deadline: b.in(os.Deadline), DeadlineNote: def.Deadline.Note,
+		ID: os.ID, Title: os.Title, Citation: os.Citation, Anchor: def.Anchor.String(), State: os.State,
+		AnchorAt: b.in(os.AnchorAt), Deadline: b.in(os.Deadline), DeadlineNote: def.Deadline.Note, DeadlineKind: def.DeadlineKind(),
 		ApplicableFrom: b.applicableFrom(os.ID),
 	}
 	for i := range b.s.Events {
@@ -144,7 +144,7 @@ func (b *builder) fromBound(o *ObligationReport, os workflows.ObligationStatus, 
 	switch {
 	case os.AnchorAt.IsZero():
 		o.Outcome, o.Label = workflows.OutcomeNotStarted, "clock not started"
-		o.Detail = fmt.Sprintf("its anchor (%s) never happened, so its clock never started; the sources say %s%s", anchorText(def.Anchor), doneText, src)
+		o.Detail = fmt.Sprintf("its anchor (%s) never happened, so its clock never started; the sources say %s%s", anchorText(def.Anchor.String()), doneText, src)
 	case os.Deadline.IsZero():
 		o.Outcome, o.Label = workflows.OutcomeMet, "met"
 		o.Detail = doneText + " (no fixed deadline)" + src
@@ -185,12 +185,12 @@ func (b *builder) pending(o *ObligationReport, def *playbook.Obligation) {
 	ev := b.undatedAnchor(def)
 	if ev == nil {
 		o.Outcome, o.Label = workflows.OutcomeNotStarted, "clock not started"
-		o.Detail = fmt.Sprintf("its anchor (%s) never happened, so its clock never started; not done", anchorText(def.Anchor))
+		o.Detail = fmt.Sprintf("its anchor (%s) never happened, so its clock never started; not done", anchorText(def.Anchor.String()))
 		return
 	}
 	if ev.KnownBy.IsZero() {
 		o.Outcome, o.Label = workflows.OutcomeUndecided, "undecided"
-		o.Detail = fmt.Sprintf("its anchor (%s) happened at a date the sources do not give (event [%d]); not done", anchorText(def.Anchor), ev.Index)
+		o.Detail = fmt.Sprintf("its anchor (%s) happened at a date the sources do not give (event [%d]); not done", anchorText(def.Anchor.String()), ev.Index)
 		return
 	}
 	o.AnchorBy = b.in(ev.KnownBy)
@@ -199,16 +199,16 @@ func (b *builder) pending(o *ObligationReport, def *playbook.Obligation) {
 	switch {
 	case err != nil || !ok:
 		o.Outcome, o.Label = workflows.OutcomeNotDone, "not done"
-		o.Detail = fmt.Sprintf("its clock started by %s at the latest (%s, event [%d]); no fixed deadline; not done", b.show(ev.KnownBy), anchorText(def.Anchor), ev.Index)
+		o.Detail = fmt.Sprintf("its clock started by %s at the latest (%s, event [%d]); no fixed deadline; not done", b.show(ev.KnownBy), anchorText(def.Anchor.String()), ev.Index)
 	case b.s.End.After(due):
 		o.DeadlineBy, o.Outcome, o.Late = b.in(due), workflows.OutcomeMissed, b.s.End.Sub(due)
 		o.Label = "missed by at least " + workflows.FormatDuration(o.Late)
 		o.Detail = fmt.Sprintf("not done; its anchor (%s) happened by %s at the latest (event [%d]), so its deadline was %s at the latest",
-			anchorText(def.Anchor), b.show(ev.KnownBy), ev.Index, b.show(due))
+			anchorText(def.Anchor.String()), b.show(ev.KnownBy), ev.Index, b.show(due))
 	default:
 		o.DeadlineBy, o.Outcome, o.Label = b.in(due), workflows.OutcomeUndecided, "undecided"
 		o.Detail = fmt.Sprintf("not done by the end; its anchor (%s) happened by %s at the latest (event [%d]), so its deadline is %s or earlier",
-			anchorText(def.Anchor), b.show(ev.KnownBy), ev.Index, b.show(due))
+			anchorText(def.Anchor.String()), b.show(ev.KnownBy), ev.Index, b.show(due))
 	}
 }
 
@@ -230,7 +230,7 @@ func (b *builder) undatedCompletion(id string) *Event {
 
 // undatedAnchor is the undated event that would have started an obligation's clock.
 func (b *builder) undatedAnchor(def *playbook.Obligation) *Event {
-	kind, ref, err := playbook.ParseAnchor(def.Anchor)
+	kind, ref, err := playbook.ParseAnchor(def.Anchor.String())
 	if err != nil {
 		return nil
 	}
@@ -276,7 +276,7 @@ func (b *builder) leavesUndecided(ev *Event, def *playbook.Obligation) bool {
 			}
 		}
 	case ActionCorrectDiscovery:
-		return def.Anchor == playbook.AnchorDiscovery
+		return def.Anchor.Is(playbook.AnchorDiscovery)
 	}
 	return false
 }
@@ -286,7 +286,7 @@ func (b *builder) touches(ev *Event, def *playbook.Obligation) bool {
 	if ev.Obligation == def.ID {
 		return true
 	}
-	kind, ref, _ := playbook.ParseAnchor(def.Anchor)
+	kind, ref, _ := playbook.ParseAnchor(def.Anchor.String())
 	switch ev.Action {
 	case ActionDetermination:
 		return kind == playbook.AnchorDetermination && ref == ev.Name

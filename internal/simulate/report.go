@@ -60,6 +60,9 @@ type ObligationReport struct {
 	// DeadlineBy: with the anchor only bounded, the deadline was no later than this.
 	DeadlineBy   time.Time `json:"deadline_by,omitzero"`
 	DeadlineNote string    `json:"deadline_note,omitempty"`
+	// DeadlineKind is legal or internal_target (an internal target is never reported as a legal
+	// deadline); empty without a fixed deadline.
+	DeadlineKind string `json:"deadline_kind,omitempty"`
 	// ApplicableFrom is when the obligation began to apply, if it did not apply from the start.
 	ApplicableFrom time.Time `json:"applicable_from,omitzero"`
 	DoneAt         time.Time `json:"done_at,omitzero"`

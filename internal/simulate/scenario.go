@@ -231,7 +231,13 @@ func parse(path string, data []byte, templatesDir string) (*Scenario, error) {
 		s.PlaybookRef = s.Incident.Playbook
 		pbPath = s.PlaybookRef
 	}
-	if s.Playbook, err = playbook.Resolve(pbPath, templates.Embedded(), s.templates); err != nil {
+	if pbPath == "" && len(s.Incident.Playbooks) > 0 {
+		// The incident applies several regimes: simulate them together.
+		s.PlaybookRef = strings.Join(s.Incident.Playbooks, "+")
+		if s.Playbook, err = combined(s.Incident.Playbooks, s.templates); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	} else if s.Playbook, err = playbook.Resolve(pbPath, templates.Embedded(), s.templates); err != nil {
 		return nil, fmt.Errorf("%s: playbook: %w", name, err)
 	}
 

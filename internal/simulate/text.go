@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -38,6 +39,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			deadline = "by " + show(o.DeadlineBy)
 		case o.Deadline.IsZero() && !o.AnchorAt.IsZero():
 			deadline = "none fixed"
+		}
+		if o.DeadlineKind == playbook.DeadlineInternalTarget && deadline != "-" {
+			deadline += " (internal target)"
 		}
 		done := show(o.DoneAt)
 		switch {
