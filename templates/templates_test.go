@@ -562,3 +562,76 @@ func TestInternalTargetsSaySo(t *testing.T) {
 		require.Contains(t, r.HTML, "(internal target, not a legal deadline)", name)
 	}
 }
+
+// companyFacts is a company breach (examples/company-2026.yaml) for the regime templates.
+func companyFacts() map[string]string {
+	return map[string]string{
+		"organization_name":     "Example Retail Holdings, Inc.",
+		"summary":               "An attacker used a stolen administrator credential to copy the customer database.",
+		"occurred_period":       "9 to 12 March 2026",
+		"occurred_at":           "2026-03-09T02:00:00Z",
+		"data_types":            "names, e-mail and postal addresses, order histories; for some customers driver's license numbers",
+		"detected_how":          "alert on an unusual database export",
+		"attack_vector":         "stolen administrator credential",
+		"vendor_involved":       "false",
+		"encrypted":             "false",
+		"affected_count":        "52000",
+		"affected_count_stated": "about 52,000 customers",
+		"mitigation":            "credential revoked, database access rotated, forensic firm engaged",
+		"likely_consequences":   "phishing using order details; identity theft where license numbers were taken",
+		"steps_individuals":     "watch for e-mails that mention your orders; consider a security freeze with the credit bureaus",
+		"delay_reason":          "none",
+		"point_of_contact":      "Data Protection Officer, privacy@retail.example, +1 555 0100",
+		"toll_free_number":      "1-800-555-0199",
+		"ssn_or_id_exposed":     "true",
+		"law_enforcement_delay": "false",
+		"systems_affected":      "customer database (production)",
+		"material_impact":       "under assessment; the company expects remediation costs and possible regulatory fines",
+	}
+}
+
+// The regime templates render with a company's facts, show "not yet known" without them, and the
+// California notice follows the statute's title and headings.
+func TestRenderRegimeTemplates(t *testing.T) {
+	s := loadEmbedded(t)
+	names := []string{"regulator-report", "us-regulator-report", "breach-notice", "ca-notice-of-data-breach", "sec-8k-item-105"}
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	require.NoError(t, err)
+	discovered := time.Date(2026, 3, 12, 8, 0, 0, 0, loc)
+	for _, name := range names {
+		data := Data{
+			Kind:        KindNotice,
+			Incident:    IncidentData{ID: "INC-5b0e8f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", Title: "Customer database copied", DiscoveredAt: discovered, PlaybookName: "us-ca", PlaybookVersion: "2026.1"},
+			Obligation:  ObligationData{ID: "resident-notice", Title: "Notify California residents", Citation: "Cal. Civ. Code 1798.82(a)", AnchorAt: discovered, Deadline: discovered.AddDate(0, 0, 30)},
+			Facts:       companyFacts(),
+			To:          []string{"Affected residents"},
+			GeneratedAt: discovered.Add(48 * time.Hour),
+			TimeZone:    "America/Los_Angeles",
+		}
+		r, err := s.Render(name, data)
+		require.NoError(t, err, name)
+		for _, part := range []string{r.Subject, r.Text, r.HTML} {
+			require.NotContains(t, part, "not yet known", name)
+			require.NotContains(t, part, "<no value>", name)
+		}
+		data.Facts = nil
+		r, err = s.Render(name, data)
+		require.NoError(t, err, name)
+		require.Contains(t, r.Text, "not yet known", name)
+	}
+	r, err := s.Render("ca-notice-of-data-breach", Data{Kind: KindNotice, Facts: companyFacts(), TimeZone: "America/Los_Angeles",
+		Incident: IncidentData{DiscoveredAt: discovered}, GeneratedAt: discovered.Add(48 * time.Hour)})
+	require.NoError(t, err)
+	require.Equal(t, "Notice of Data Breach from Example Retail Holdings, Inc.", r.Subject)
+	headings := []string{"Notice of Data Breach", "What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information"}
+	last := -1
+	for _, h := range headings {
+		i := strings.Index(r.Text, h+"\n")
+		require.Greater(t, i, last, "heading %q in the statute's order", h)
+		last = i
+		require.Contains(t, r.HTML, ">"+h+"</h", "heading %q in the HTML", h)
+	}
+	require.Contains(t, r.Text, "Date of this notice: March 14, 2026")
+	require.Contains(t, r.Text, "Equifax", "license numbers exposed: the credit reporting agencies are listed")
+	require.NotContains(t, r.Subject, "INC-", "no internal ID in a subject meant for the public")
+}
