@@ -153,6 +153,8 @@ func TestRegimeDeadlines(t *testing.T) {
 		secondary    bool   // only summaries were read: no quote
 		skip         string // a model feature this case needs
 		why          string // the hand computation
+		citation     string // the citation the obligation must carry (the default playbook)
+		calendar     string // the calendar the case assumes
 	}
 	cases := []tc{
 		// GDPR Art. 33(1): 72 hours of elapsed time from awareness; summer time starts in Brussels
@@ -276,19 +278,52 @@ func TestRegimeDeadlines(t *testing.T) {
 			facts: "residents_au >= 1", want: time.Date(2026, 10, 20, 10, 0, 0, 0, sydney),
 			rule: "the assessment is completed within 30 days after the entity becomes aware",
 			why:  "20 Sep + 30 days = 20 Oct, 10:00 local (AEDT)"},
+		// The default playbook, us-federal-breach: the agency's clocks and the contractor's.
+		{file: "us-federal-breach", id: "contractor-report", anchor: time.Date(2026, 5, 13, 8, 0, 0, 0, ny),
+			facts: "vendor_involved, pii_involved; contractor_discovered_at 13 May 08:00", want: time.Date(2026, 5, 13, 9, 0, 0, 0, ny),
+			citation: "HSAR 3052.204-72(c)", rule: "1 hour when PII is involved (HSAR 3052.204-72(c), per the baseline)", secondary: true,
+			why: "1 hour from the contractor's own discovery, however late the agency learns of it"},
+		{file: "us-federal-breach", id: "omb-report", anchor: time.Date(2026, 11, 25, 15, 20, 0, 0, ny),
+			facts: "determination major_incident", want: time.Date(2026, 11, 25, 16, 20, 0, 0, ny),
+			citation: "OMB M-17-05", rule: "within one (1) hour of determining an incident to be",
+			why: "+ 1 h, the day before Thanksgiving: hours ignore holidays"},
+		{file: "us-federal-breach", id: "congress-notice", anchor: time.Date(2026, 10, 29, 10, 0, 0, 0, ny),
+			facts: "reasonable basis to conclude a major incident occurred, 29 Oct 10:00 EDT", want: time.Date(2026, 11, 5, 10, 0, 0, 0, ny),
+			citation: "44 U.S.C. 3554(b)(7)(C)(iii)(III)(aa)", rule: "within seven (7) days of the date on which the agency has a reasonable basis",
+			why: "29 Oct + 7 calendar days = 5 Nov, 10:00 local (EST since 1 Nov)"},
+		{file: "us-federal-breach", id: "congress-breach-report", anchor: time.Date(2026, 5, 31, 9, 0, 0, 0, ny),
+			facts: "pii_involved; discovered 31 May 09:00", want: time.Date(2026, 6, 30, 9, 0, 0, 0, ny),
+			citation: "FISMA 2014 (Pub. L. 113-283) sec. 2(d)(1)(A)", rule: "no later than 30 days after the agency discovers the breach",
+			why: "31 May + 30 calendar days = 30 Jun"},
+		{file: "us-federal-breach", id: "opr-referral", anchor: time.Date(2033, 1, 18, 10, 0, 0, 0, ny),
+			facts: "an internal target of 3 business days", want: time.Date(2033, 1, 25, 0, 0, 0, 0, ny), calendar: "us-federal-dc",
+			citation: "internal target", rule: "",
+			why: "Tue 18 Jan 2033 never counts; Wed 19 (1); Thu 20 Inauguration Day, a holiday in the Washington area (5 U.S.C. 6103(c)); Fri 21 (2); Mon 24 (3); end of Mon 24"},
 	}
 	for _, c := range cases {
 		t.Run(c.file+"/"+c.id+"/"+c.anchor.Format("2006-01-02T15:04"), func(t *testing.T) {
 			d := loadRegime(t, c.file)
 			o := d.obligation(t, c.id)
-			if c.secondary {
+			if c.citation != "" {
+				require.Contains(t, o.Citation, c.citation, c.id)
+			}
+			if c.calendar != "" && d.Defaults.Calendar != c.calendar {
+				t.Skipf("the case assumes calendar %s, which the playbook takes up in its [new syntax] commit (the model branch's calendar)", c.calendar)
+			}
+			switch {
+			case c.file == "us-federal-breach" && o.Deadline.Kind == "":
+				// Before its [new syntax] commit the default playbook has no source or kind keys.
+			case strings.Contains(o.Citation, "internal target"):
+				require.Equal(t, "internal_target", o.Deadline.Kind, "%s: no rule sets it", c.id)
+			case c.secondary:
 				require.Equal(t, "secondary", o.Source, "%s: the case says only summaries were read", c.id)
 				require.Empty(t, o.Quote, "%s: no quote without a text read", c.id)
-			} else {
+				require.Equal(t, "legal", o.Deadline.Kind, "%s: a rule sets this deadline", c.id)
+			default:
 				require.Equal(t, "primary", o.Source, c.id)
 				require.Contains(t, o.Quote, c.rule, "%s: the case's words are the rule's", c.id)
+				require.Equal(t, "legal", o.Deadline.Kind, "%s: a rule sets this deadline", c.id)
 			}
-			require.Equal(t, "legal", o.Deadline.Kind, "%s: a rule sets this deadline", c.id)
 			if c.skip != "" {
 				t.Skip(c.skip)
 			}
