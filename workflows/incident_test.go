@@ -51,7 +51,7 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	}
 
 	send(30*time.Minute, "cisa-report", "")
-	complete(45*time.Minute, "contractor-report", "") // the contractor's report arrives within its hour
+	complete(45*time.Minute, "contractor-report", "") // the contractor's report reaches the agency
 	complete(2*hour, "triage", "")
 	complete(20*hour, "contractor-report-details", "")
 	h.snapshot(25 * hour)
@@ -147,9 +147,12 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	after := obligation(final, "after-action")
 	require.True(t, after.Deadline.Equal(time.Date(2019, 7, 6, 9, 0, 0, 0, ny)), "30 days after the response closed on day 6: got %s", after.Deadline.In(ny))
 	require.Equal(t, daysAfter(t0, 21), h.sentMatching("after-action/reminder/"), "half-way reminder only: it was done before the later rungs")
+	// The contractor's clock runs from its own discovery, 13 May 2019 (the incident file's
+	// contractor_discovered_at), not from the agency's: its report on 31 May at 09:45 was 18 days
+	// 8 hours 45 minutes after the 13 May 01:00 deadline.
 	contractor := obligation(final, "contractor-report")
-	require.True(t, contractor.Deadline.Equal(t0.Add(hour)), "1 hour from the contractor's discovery")
-	require.Zero(t, contractor.Late)
+	require.True(t, contractor.Deadline.Equal(time.Date(2019, 5, 13, 1, 0, 0, 0, ny)), "1 hour from the contractor's discovery: got %s", contractor.Deadline.In(ny))
+	require.Equal(t, 18*day+8*hour+45*time.Minute, contractor.Late)
 
 	// Lateness is frozen at completion.
 	require.Equal(t, 26*hour, obligation(final, "law-enforcement").Late)

@@ -33,7 +33,8 @@ const (
 )
 
 // TestCBP2019 simulates scenarios/cbp-2019.yaml and checks every obligation against expectations
-// derived by hand from templates/playbooks/us-federal-breach.yaml (2026.2) and the scenario's dates.
+// derived by hand from templates/playbooks/us-federal-breach.yaml (2026.3, the model branch's
+// syntax: implied_by, decisions, kinds, the us-federal-dc calendar) and the scenario's dates.
 // The scenario tells no more than the sources: no count of people (184,000 is a count of images;
 // "fewer than 100,000" is kept as a statement), the major-incident determination "later in 2019"
 // (known_by the first instant of 2020, not 21 September 2020, the date of the OIG report), no date
@@ -48,13 +49,10 @@ const (
 //   - triage (internal target): discovery + 24 h = Sat 1 Jun 2019 09:00; no event → missed. 1 Jun
 //     2019 09:00 → 1 Jun 2020 09:00 is 366 days, → 31 Oct 2020 09:00 is 30+31+31+30+30 = 152 more:
 //     518 days; the end is 9 hours earlier: 517 days 15 hours.
-//   - contractor-report (HSAR 3052.204-72(c), PII: 1 hour): anchor fact:contractor_discovered_at.
-//     Today's engine starts a fact clock when the fact is RECORDED (the incident file's value, at
-//     discovery), so the anchor is 31 May 09:00 and the deadline 10:00; no contractor report is on
-//     the record → missed: 31 May 2019 10:00 → 31 May 2020 10:00 is 366 days, → 31 Oct 2020 10:00 is
-//     30+31+31+30+31 = 153: 519 days; the end is 10 hours earlier: 518 days 14 hours. (Anchored on
-//     the fact's VALUE, 13 May 2019 00:00 EDT, the deadline is 13 May 01:00, before the agency even
-//     knew: that is the model branch's change; see the law branch's report.)
+//   - contractor-report (HSAR 3052.204-72(c), PII: 1 hour): anchor fact:contractor_discovered_at,
+//     a date fact: the clock runs from its VALUE, 13 May 2019 00:00 EDT (the start of the day the
+//     press gives), not from when it was recorded; no contractor report is on the record → missed
+//     (whether the subcontractor reported late or never, the hour was missed). Lateness below.
 //   - contractor-report-non-pii: PII is involved → not applicable.
 //   - contractor-report-details: runs from the contractor's report, which never happened → not started.
 //   - cisa-report: discovery + 1 h = 31 May 10:00; an undated completion with no bound (no source
@@ -119,7 +117,11 @@ func TestCBP2019(t *testing.T) {
 	}
 	for _, w := range []want{
 		{id: "triage", outcome: workflows.OutcomeMissed, anchor: discovery, deadline: at(2019, 6, 1, 9, 0), late: 517*day + 15*hour, label: "overdue by 517 days 15 hours"},
-		{id: "contractor-report", outcome: workflows.OutcomeMissed, anchor: discovery, deadline: at(2019, 5, 31, 10, 0), late: 518*day + 14*hour},
+		// Anchored on the VALUE of contractor_discovered_at (13 May 2019, the start of the day the
+		// press gives): 1 hour → 13 May 01:00, before the agency even knew. 13 May 2019 01:00 → 13 May
+		// 2020 01:00 is 366 days, → 13 Oct 2020 01:00 is 31+30+31+31+30 = 153 more: 519 days; → 31 Oct
+		// 2020 00:00 is 17 days 23 hours more: 536 days 23 hours.
+		{id: "contractor-report", outcome: workflows.OutcomeMissed, anchor: at(2019, 5, 13, 0, 0), deadline: at(2019, 5, 13, 1, 0), late: 536*day + 23*hour},
 		{id: "contractor-report-non-pii", outcome: workflows.OutcomeNotApplicable},
 		{id: "contractor-report-details", outcome: workflows.OutcomeNotStarted},
 		{id: "cisa-report", outcome: workflows.OutcomeUndecided, anchor: discovery, deadline: at(2019, 5, 31, 10, 0)},
