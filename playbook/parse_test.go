@@ -150,8 +150,11 @@ func TestParseDefaultPlaybook(t *testing.T) {
 		"subcontractor-monitoring": nil,
 		"dark-web-monitoring":      nil,
 		"public-statement":         nil,
-		"individual-notice":        {"none", 0, "determination:individual_notice_required"},
-		"after-action":             nil,
+		// FISMA 2014 sec. 2(d)(1)(B): the duty runs from discovery, not from a later decision.
+		"individual-notice": {"none", 0, "discovery"},
+		"contractor-report": {"hours", 1, "fact:contractor_discovered_at"},
+		"omb-notified":      {"hours", 1, "obligation:omb-report"},
+		"after-action":      {"calendar_days", 30, "obligation:response-closed"},
 	}
 	for id, w := range wants {
 		t.Run(id, func(t *testing.T) {

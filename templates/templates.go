@@ -53,6 +53,10 @@ type Data struct {
 	Facts map[string]string
 	// Determinations holds each recorded determination ("true"/"false"), by ID.
 	Determinations map[string]string
+	// Done holds true for each obligation of the incident that is done, by obligation ID; open,
+	// waived and not-applicable obligations are absent. A notice says that something was done
+	// (equipment removed, law enforcement engaged) only when it is: {{if index .Done "ID"}}.
+	Done map[string]bool
 	// To names the recipients' roles, human-readable.
 	To []string
 	// GeneratedAt is when the notice was rendered (workflow time).
@@ -248,6 +252,30 @@ var funcs = map[string]any{
 			return "", fmt.Errorf("unknown time zone %q", zone)
 		}
 		return t.In(loc).Format("Monday 2 January 2006, 15:04 MST"), nil
+	},
+	// usdate formats a time in US order for US recipients, in the notice's zone:
+	// "Friday, May 31, 2019, 9:00 AM EDT".
+	"usdate": func(t time.Time, zone string) (string, error) {
+		if t.IsZero() {
+			return "not set", nil
+		}
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			return "", fmt.Errorf("unknown time zone %q", zone)
+		}
+		return t.In(loc).Format("Monday, January 2, 2006, 3:04 PM MST"), nil
+	},
+	// usday formats only the calendar day in US order, in the notice's zone: "May 31, 2019". A
+	// notice to the public says the day something happened, not the minute the record holds.
+	"usday": func(t time.Time, zone string) (string, error) {
+		if t.IsZero() {
+			return "not set", nil
+		}
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			return "", fmt.Errorf("unknown time zone %q", zone)
+		}
+		return t.In(loc).Format("January 2, 2006"), nil
 	},
 	// duration renders a duration for people: "2 days 3 hours".
 	"duration": HumanDuration,

@@ -20,6 +20,7 @@ var noticeNames = []string{
 	"congress-notice", "congress-breach-report", "law-enforcement", "opr-referral",
 	"equipment-removal", "subcontractor-monitoring", "dark-web-monitoring", "public-statement",
 	"individual-notice", "after-action", "reminder", "escalation", "hold-expiring",
+	"cisa-major-incident", "congress-supplement", "ig-gc-notice",
 }
 
 // publicNames go to the public or to affected people: they carry no internal details (roles,
@@ -38,8 +39,11 @@ var exampleObligations = map[string]struct {
 	"risk-assessment":              {"Assess and document the risk of harm to individuals", "OMB M-17-12 (Preparing for and Responding to a Breach of PII)", 0, "promptly; no fixed deadline"},
 	"major-incident-determination": {"Decide whether this is a major incident", "OMB M-23-03", 0, "promptly; the OMB and Congress clocks start at the determination"},
 	"omb-report":                   {"Report the major incident to OMB and CISA", "OMB annual FISMA guidance (M-23-03)", 1, ""},
+	"cisa-major-incident":          {"Report the major incident to CISA (DHS then notifies OMB)", "OMB M-17-05", 1, ""},
+	"congress-supplement":          {"Supplement the notice to Congress as information is found", "44 U.S.C. 3554(b)(7)(C)(iii)(III)(bb)", 0, "within a reasonable period after additional information is found; continuing"},
+	"ig-gc-notice":                 {"Inform the Inspector General and the General Counsel", "OMB M-17-12 (breach response plan)", 0, "promptly; no rule read sets a number"},
 	"congress-notice":              {"Notify Congress of the major incident", "44 U.S.C. 3554(b)(7)(C)(iii)", 7 * 24, ""},
-	"congress-breach-report":       {"Report the breach to Congress", "FISMA 2014 (Pub. L. 113-283) sec. 2(b)", 30 * 24, ""},
+	"congress-breach-report":       {"Report the breach to Congress", "FISMA 2014 (Pub. L. 113-283) sec. 2(d)(1)(A), note to 44 U.S.C. 3553", 30 * 24, ""},
 	"law-enforcement":              {"Coordinate with law enforcement and cybersecurity entities", "DHS Privacy Incident Handling Guidance (2017); internal target", 24, ""},
 	"opr-referral":                 {"Refer the matter to the Office of Professional Responsibility", "DHS Privacy Incident Handling Guidance (2017); internal target", 72, ""},
 	"equipment-removal":            {"Remove compromised equipment from service", "Contract security and privacy requirements; internal target", 48, ""},
@@ -70,6 +74,23 @@ func cbpFacts() map[string]string {
 		"agency_systems_compromised": "false",
 		"dark_web_exposure":          "false",
 		"point_of_contact":           "Privacy Office, privacy-incidents@example.gov, 202-555-0100",
+		"occurred_period":            "August 2018 to January 2019",
+		"affected_count_stated":      "fewer than 100,000",
+		"encrypted":                  "false",
+		"contractor_discovered_at":   "2019-05-13T00:00:00-04:00",
+		"functional_impact":          "none (no agency system affected)",
+		"information_impact":         "privacy",
+		"recoverability":             "not recoverable (data copied)",
+		"indicators":                 "to be shared by the subcontractor's investigators",
+		"mitigation":                 "equipment related to the breach removed from service",
+		"organization_name":          "U.S. Customs and Border Protection",
+		"signing_official":           "Chief Privacy Officer, U.S. Customs and Border Protection",
+		"toll_free_number":           "1-800-555-0100",
+		"contact_email":              "privacy-incidents@example.gov",
+		"postal_address":             "Privacy Office, 1300 Example Avenue NW, Washington, DC 20000",
+		"services_offered":           "none at this time",
+		"notice_delay_reason":        "none: notice is not delayed",
+		"individual_notice_plan":     "the agency assessed the risk of harm as low and decided not to notify",
 	}
 }
 
@@ -173,7 +194,12 @@ func TestRenderEveryTemplate(t *testing.T) {
 
 			require.NotEmpty(t, r.Subject)
 			require.NotContains(t, r.Subject, "\n")
-			require.True(t, strings.HasPrefix(r.Subject, "["+data.Incident.ID+"]"), "subject %q does not start with the incident ID", r.Subject)
+			if publicNames[name] {
+				// A subject meant for the public carries no internal ID.
+				require.NotContains(t, r.Subject, data.Incident.ID)
+			} else {
+				require.True(t, strings.HasPrefix(r.Subject, "["+data.Incident.ID+"]"), "subject %q does not start with the incident ID", r.Subject)
+			}
 
 			if !publicNames[name] {
 				require.Contains(t, r.Text, data.Obligation.Title)
@@ -341,7 +367,7 @@ func TestDeadlinesInTheIncidentZone(t *testing.T) {
 	s := loadEmbedded(t)
 	r, err := s.Render("cisa-report", exampleData(t, "cisa-report"))
 	require.NoError(t, err)
-	require.Contains(t, r.Text, "Reporting deadline: Friday 31 May 2019, 10:00 EDT")
+	require.Contains(t, r.Text, "Reporting deadline: Friday, May 31, 2019, 10:00 AM EDT", "US date order for a US recipient")
 	require.Contains(t, r.Text, "Report type: Initial")
 
 	// Without a zone, dates are shown in UTC; an unknown zone is an error, not a wrong date.
@@ -349,7 +375,7 @@ func TestDeadlinesInTheIncidentZone(t *testing.T) {
 	data.TimeZone = ""
 	r, err = s.Render("cisa-report", data)
 	require.NoError(t, err)
-	require.Contains(t, r.Text, "Reporting deadline: Friday 31 May 2019, 14:00 UTC")
+	require.Contains(t, r.Text, "Reporting deadline: Friday, May 31, 2019, 2:00 PM UTC")
 	data.TimeZone = "Mars/Olympus_Mons"
 	_, err = s.Render("cisa-report", data)
 	require.ErrorContains(t, err, "unknown time zone")
@@ -444,4 +470,168 @@ func TestHumanDuration(t *testing.T) {
 	} {
 		require.Equal(t, tc.want, HumanDuration(tc.d), "HumanDuration(%v)", tc.d)
 	}
+}
+
+// A notice says that something was done only when the record says it is done: containment, law
+// enforcement and monitoring sentences follow Data.Done, never the template's hopes.
+func TestNoticesSayOnlyWhatWasDone(t *testing.T) {
+	s := loadEmbedded(t)
+	claims := map[string]string{
+		"law-enforcement":          "working with law-enforcement and cybersecurity partners",
+		"equipment-removal":        "removed the equipment involved from service",
+		"dark-web-monitoring":      "monitoring the internet and the dark web",
+		"subcontractor-monitoring": "monitoring all work by the contractor",
+	}
+	for _, name := range []string{"public-statement", "individual-notice"} {
+		data := exampleData(t, name)
+		r, err := s.Render(name, data)
+		require.NoError(t, err)
+		for _, claim := range claims {
+			require.NotContains(t, r.Text, claim, "%s: nothing is done yet", name)
+		}
+		for id, claim := range claims {
+			data.Done = map[string]bool{id: true}
+			r, err := s.Render(name, data)
+			require.NoError(t, err)
+			require.Contains(t, r.Text, claim, "%s once %s is done", name, id)
+			require.Contains(t, r.HTML, claim, "%s once %s is done", name, id)
+		}
+	}
+	data := exampleData(t, "congress-notice")
+	r, err := s.Render("congress-notice", data)
+	require.NoError(t, err)
+	require.NotContains(t, r.Text, "law-enforcement and cybersecurity partners")
+	data.Done = map[string]bool{"law-enforcement": true}
+	r, err = s.Render("congress-notice", data)
+	require.NoError(t, err)
+	require.Contains(t, r.Text, "working with law-enforcement and cybersecurity partners")
+}
+
+// The breach report to Congress carries the four contents of FISMA 2014 sec. 2(d)(1)(A) itself.
+func TestCongressBreachReportCarriesItsContents(t *testing.T) {
+	s := loadEmbedded(t)
+	data := exampleData(t, "congress-breach-report")
+	data.Determinations = map[string]string{"individual_notice_required": "false"}
+	data.Done = map[string]bool{"risk-assessment": true}
+	r, err := s.Render("congress-breach-report", data)
+	require.NoError(t, err)
+	for _, want := range []string{
+		"1. How the breach occurred", "When it occurred: August 2018 to January 2019",
+		"2. Estimated number of people affected, and the risk of harm", "as stated: fewer than 100,000",
+		"Risk-of-harm assessment: completed; notice to individuals required: no",
+		"3. Circumstances delaying notice to individuals\nnone: notice is not delayed",
+		"4. Whether and when individuals will be notified\nthe agency assessed the risk of harm as low",
+	} {
+		require.Contains(t, r.Text, want)
+	}
+	require.NotContains(t, r.Text, "documented in the agency's incident record", "Congress cannot read the record")
+}
+
+// The notice to individuals has the contents OMB M-17-12 lists; the public statement gives the
+// agency's name and the count as the source states it, in US date order.
+func TestPublicNoticesFollowM1712(t *testing.T) {
+	s := loadEmbedded(t)
+	r, err := s.Render("individual-notice", exampleData(t, "individual-notice"))
+	require.NoError(t, err)
+	for _, want := range []string{
+		"U.S. Customs and Border Protection is writing", "It occurred: August 2018 to January 2019.",
+		"We learned of it on May 31, 2019.", "The information was not encrypted.",
+		"Services offered\nnone at this time", "Toll-free number: 1-800-555-0100",
+		"E-mail: privacy-incidents@example.gov", "Postal address: Privacy Office",
+		"Chief Privacy Officer, U.S. Customs and Border Protection",
+	} {
+		require.Contains(t, r.Text, want)
+	}
+	r, err = s.Render("public-statement", exampleData(t, "public-statement"))
+	require.NoError(t, err)
+	require.Equal(t, "U.S. Customs and Border Protection: statement on a data security incident", r.Subject)
+	require.Contains(t, r.Text, "On May 31, 2019, U.S. Customs and Border Protection learned")
+	require.Contains(t, r.Text, "People affected: fewer than 100,000\n", "the count as the source states it, not a number of its own")
+	require.Contains(t, r.Text, "No disclosure of the information has been found so far.")
+}
+
+// Internal targets are never called legal deadlines.
+func TestInternalTargetsSaySo(t *testing.T) {
+	s := loadEmbedded(t)
+	for _, name := range []string{"triage", "law-enforcement", "opr-referral", "equipment-removal", "after-action"} {
+		data := exampleData(t, name)
+		data.Obligation.Deadline = data.Incident.DiscoveredAt.Add(24 * time.Hour)
+		r, err := s.Render(name, data)
+		require.NoError(t, err)
+		require.Contains(t, r.Text, "(internal target, not a legal deadline)", name)
+		require.Contains(t, r.HTML, "(internal target, not a legal deadline)", name)
+	}
+}
+
+// companyFacts is a company breach (examples/company-2026.yaml) for the regime templates.
+func companyFacts() map[string]string {
+	return map[string]string{
+		"organization_name":     "Example Retail Holdings, Inc.",
+		"summary":               "An attacker used a stolen administrator credential to copy the customer database.",
+		"occurred_period":       "9 to 12 March 2026",
+		"occurred_at":           "2026-03-09T02:00:00Z",
+		"data_types":            "names, e-mail and postal addresses, order histories; for some customers driver's license numbers",
+		"detected_how":          "alert on an unusual database export",
+		"attack_vector":         "stolen administrator credential",
+		"vendor_involved":       "false",
+		"encrypted":             "false",
+		"affected_count":        "52000",
+		"affected_count_stated": "about 52,000 customers",
+		"mitigation":            "credential revoked, database access rotated, forensic firm engaged",
+		"likely_consequences":   "phishing using order details; identity theft where license numbers were taken",
+		"steps_individuals":     "watch for e-mails that mention your orders; consider a security freeze with the credit bureaus",
+		"delay_reason":          "none",
+		"point_of_contact":      "Data Protection Officer, privacy@retail.example, +1 555 0100",
+		"toll_free_number":      "1-800-555-0199",
+		"ssn_or_id_exposed":     "true",
+		"law_enforcement_delay": "false",
+		"systems_affected":      "customer database (production)",
+		"material_impact":       "under assessment; the company expects remediation costs and possible regulatory fines",
+	}
+}
+
+// The regime templates render with a company's facts, show "not yet known" without them, and the
+// California notice follows the statute's title and headings.
+func TestRenderRegimeTemplates(t *testing.T) {
+	s := loadEmbedded(t)
+	names := []string{"regulator-report", "us-regulator-report", "breach-notice", "ca-notice-of-data-breach", "sec-8k-item-105"}
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	require.NoError(t, err)
+	discovered := time.Date(2026, 3, 12, 8, 0, 0, 0, loc)
+	for _, name := range names {
+		data := Data{
+			Kind:        KindNotice,
+			Incident:    IncidentData{ID: "INC-5b0e8f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", Title: "Customer database copied", DiscoveredAt: discovered, PlaybookName: "us-ca", PlaybookVersion: "2026.1"},
+			Obligation:  ObligationData{ID: "resident-notice", Title: "Notify California residents", Citation: "Cal. Civ. Code 1798.82(a)", AnchorAt: discovered, Deadline: discovered.AddDate(0, 0, 30)},
+			Facts:       companyFacts(),
+			To:          []string{"Affected residents"},
+			GeneratedAt: discovered.Add(48 * time.Hour),
+			TimeZone:    "America/Los_Angeles",
+		}
+		r, err := s.Render(name, data)
+		require.NoError(t, err, name)
+		for _, part := range []string{r.Subject, r.Text, r.HTML} {
+			require.NotContains(t, part, "not yet known", name)
+			require.NotContains(t, part, "<no value>", name)
+		}
+		data.Facts = nil
+		r, err = s.Render(name, data)
+		require.NoError(t, err, name)
+		require.Contains(t, r.Text, "not yet known", name)
+	}
+	r, err := s.Render("ca-notice-of-data-breach", Data{Kind: KindNotice, Facts: companyFacts(), TimeZone: "America/Los_Angeles",
+		Incident: IncidentData{DiscoveredAt: discovered}, GeneratedAt: discovered.Add(48 * time.Hour)})
+	require.NoError(t, err)
+	require.Equal(t, "Notice of Data Breach from Example Retail Holdings, Inc.", r.Subject)
+	headings := []string{"Notice of Data Breach", "What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information"}
+	last := -1
+	for _, h := range headings {
+		i := strings.Index(r.Text, h+"\n")
+		require.Greater(t, i, last, "heading %q in the statute's order", h)
+		last = i
+		require.Contains(t, r.HTML, ">"+h+"</h", "heading %q in the HTML", h)
+	}
+	require.Contains(t, r.Text, "Date of this notice: March 14, 2026")
+	require.Contains(t, r.Text, "Equifax", "license numbers exposed: the credit reporting agencies are listed")
+	require.NotContains(t, r.Subject, "INC-", "no internal ID in a subject meant for the public")
 }

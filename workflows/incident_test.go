@@ -46,27 +46,41 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 		h.do(at, workflows.UpdateRecordFact, workflows.RecordFactInput{Name: name, Value: value, Determination: det, By: by}, "")
 	}
 
+	waive := func(at time.Duration, id, reason string) {
+		h.do(at, workflows.UpdateWaive, workflows.WaiveInput{Obligation: id, By: by, Reason: reason}, "")
+	}
+
 	send(30*time.Minute, "cisa-report", "")
+	complete(45*time.Minute, "contractor-report", "") // the contractor's report reaches the agency
 	complete(2*hour, "triage", "")
+	complete(20*hour, "contractor-report-details", "")
 	h.snapshot(25 * hour)
 	complete(40*hour, "equipment-removal", "")
 	complete(50*hour, "law-enforcement", "") // 26 hours late
+	complete(3*day, "ig-gc-informed", "")
 	complete(5*day, "opr-referral", "")
+	complete(6*day, "response-closed", "") // containment done: the after-action clock starts
 	complete(9*day, "risk-assessment", "")
-	fact(10*day, "affected_count", "184000", false) // crosses OMB's 100,000 line
+	complete(9*day+hour, "credit-monitoring-decision", "")
+	fact(10*day, "affected_count", "184000", false) // 184,000 people: over OMB's 100,000 line
 	h.snapshot(10*day + time.Minute)
 	complete(11*day-time.Minute, "major-incident-determination", "")
 	fact(11*day, "major_incident", "yes", true)
 	send(11*day+30*time.Minute, "omb-report", "")
 	approve(11*day+31*time.Minute, "omb-report", "ciso")
+	complete(11*day+hour, "omb-notified", "") // DHS told OMB within its hour
+	complete(11*day+2*hour, "breach-response-team", "")
 	send(12*day, "congress-notice", "")
 	approve(12*day+time.Minute, "congress-notice", "cio", "general-counsel")
 	send(20*day, "congress-breach-report", "")
 	approve(20*day+time.Minute, "congress-breach-report", "privacy-officer", "general-counsel")
 	h.do(21*day, workflows.UpdateClose, workflows.CloseInput{By: by}, "cannot close")
 	complete(22*day, "public-statement", "")
+	waive(23*day, "individual-notice", "risk assessment of day 9: low risk of harm; the privacy officer decided not to notify")
 	complete(25*day, "dark-web-monitoring", "")
 	complete(25*day, "subcontractor-monitoring", "")
+	complete(27*day, "congress-supplement", "")
+	complete(29*day, "annual-fisma-report", "")
 	complete(30*day, "after-action", "")
 	h.do(30*day+hour, workflows.UpdateClose, workflows.CloseInput{By: by}, "")
 
@@ -92,7 +106,7 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 
 	// On-due notices go out the moment the clock starts.
 	require.Equal(t, utc(t0), times["triage/notice"])
-	require.Equal(t, utc(t0.Add(10*day)), times["major-incident-determination/notice"])
+	require.Equal(t, utc(t0), times["major-incident-determination/notice"], "every incident is assessed against the major-incident definition")
 	// Coordinator-approved notices go out when approved; those the playbook marks for approval,
 	// when the last approval comes (the notice to Congress needs two).
 	require.Equal(t, utc(t0.Add(30*time.Minute)), times["cisa-report/notice"])
@@ -104,10 +118,11 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	require.Equal(t, workflows.StateOverdue, le.State)
 	require.Equal(t, 1, mid.OverdueCount)
 	require.True(t, le.Deadline.Equal(t0.Add(24*hour)))
-	require.Equal(t, workflows.StateNotApplicable, obligation(mid, "major-incident-determination").State, "99,999 people is under the 100,000 line")
+	require.Equal(t, workflows.StateDue, obligation(mid, "major-incident-determination").State, "due from discovery: the harm test applies below 100,000 people")
+	require.Equal(t, workflows.StateNotApplicable, obligation(mid, "contractor-report-non-pii").State, "PII is involved: the 1-hour clock applies")
 	require.Equal(t, workflows.StatePending, obligation(mid, "congress-notice").State, "no major-incident determination yet")
 
-	// After the new count, the determination is owed.
+	// After the new count, the determination is still owed (today's engine does not imply it).
 	require.Equal(t, workflows.StateDue, obligation(h.snaps[10*day+time.Minute], "major-incident-determination").State)
 
 	var final workflows.Status
@@ -130,20 +145,29 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	require.True(t, omb.Deadline.Equal(t0.Add(11*day+hour)))
 	require.True(t, omb.CompletedAt.Equal(t0.Add(11*day+31*time.Minute)), "completed by its notice's delivery, after its approval")
 	after := obligation(final, "after-action")
-	require.True(t, after.Deadline.Equal(time.Date(2019, 7, 2, 1, 0, 0, 0, ny)), "30 days after equipment removal at 40 h: got %s", after.Deadline.In(ny))
-	require.Equal(t, daysAfterFrom(t0.Add(40*hour), 15), h.sentMatching("after-action/reminder/"), "half-way reminder only: it was done before the later rungs")
+	require.True(t, after.Deadline.Equal(time.Date(2019, 7, 6, 9, 0, 0, 0, ny)), "30 days after the response closed on day 6: got %s", after.Deadline.In(ny))
+	require.Equal(t, daysAfter(t0, 21), h.sentMatching("after-action/reminder/"), "half-way reminder only: it was done before the later rungs")
+	// The contractor's clock runs from its own discovery, 13 May 2019 (the incident file's
+	// contractor_discovered_at), not from the agency's: its report on 31 May at 09:45 was 18 days
+	// 8 hours 45 minutes after the 13 May 01:00 deadline.
+	contractor := obligation(final, "contractor-report")
+	require.True(t, contractor.Deadline.Equal(time.Date(2019, 5, 13, 1, 0, 0, 0, ny)), "1 hour from the contractor's discovery: got %s", contractor.Deadline.In(ny))
+	require.Equal(t, 18*day+8*hour+45*time.Minute, contractor.Late)
 
 	// Lateness is frozen at completion.
 	require.Equal(t, 26*hour, obligation(final, "law-enforcement").Late)
 	require.Equal(t, workflows.StateDone, obligation(final, "cisa-report").State)
 	require.Zero(t, obligation(final, "cisa-report").Late)
-	require.Equal(t, workflows.StatePending, obligation(final, "individual-notice").State)
+	require.Equal(t, workflows.StateWaived, obligation(final, "individual-notice").State, "a recorded decision not to notify")
+	require.True(t, obligation(final, "individual-notice").AnchorAt.Equal(t0), "the duty ran from discovery")
 
 	var res workflows.IncidentResult
 	require.NoError(t, h.env.GetWorkflowResult(&res))
 	require.Equal(t, in.IncidentID, res.IncidentID)
 	require.False(t, res.Forced)
-	require.Equal(t, 14, res.Obligations[workflows.StateDone])
+	require.Equal(t, 23, res.Obligations[workflows.StateDone])
+	require.Equal(t, 1, res.Obligations[workflows.StateWaived])
+	require.Equal(t, 1, res.Obligations[workflows.StateNotApplicable])
 	require.Equal(t, len(h.sends), res.NoticesSent)
 }
 
@@ -186,7 +210,7 @@ func TestValidatorsReject(t *testing.T) {
 		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage"}, "by is required"},
 		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "a", At: t0.Add(48 * hour)}, "lies in the future"},
 		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "congress-breach-report", By: "a"}, "waits on risk-assessment"},
-		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "major-incident-determination", By: "a"}, "does not apply"},
+		{workflows.UpdateComplete, workflows.CompleteInput{Obligation: "contractor-report-non-pii", By: "a"}, "does not apply"},
 		{workflows.UpdateWaive, workflows.WaiveInput{Obligation: "triage", By: "a"}, "reason is required"},
 		{workflows.UpdateWaive, workflows.WaiveInput{Obligation: "triage", By: "a", Reason: "   "}, "reason is required"},
 		{workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "afected_count", Value: "1", By: "a"}, `unknown fact "afected_count"`},

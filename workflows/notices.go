@@ -212,6 +212,7 @@ func (w *incident) noticeData(now time.Time, n *NoticeRecord) templates.Data {
 		Facts:          w.currentFacts(),
 		Determinations: w.currentDeterminations(),
 		Decisions:      w.currentDecisions(),
+		Done:           w.doneObligations(),
 		GeneratedAt:    now,
 		TimeZone:       w.specs[def.ID].Location.String(),
 	}
@@ -235,6 +236,18 @@ func (w *incident) noticeData(now time.Time, n *NoticeRecord) templates.Data {
 		d.To = append(d.To, title)
 	}
 	return d
+}
+
+// doneObligations lists the obligations that are done, for notices that may only say what was
+// actually done.
+func (w *incident) doneObligations() map[string]bool {
+	done := map[string]bool{}
+	for _, o := range w.st.Obligations {
+		if o.State == StateDone {
+			done[o.ID] = true
+		}
+	}
+	return done
 }
 
 // currentDeterminations holds each recorded determination's latest value; one the facts imply

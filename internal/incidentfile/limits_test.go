@@ -52,16 +52,16 @@ func TestHostileIncidentFiles(t *testing.T) {
 			return replace(t, s, "summary: >-\n", "summary: >-\n  "+strings.Repeat("s", 10001)+"\n")
 		}, []string{"incident.yaml: summary: too long (", "characters): shorten it to at most 10000"}, nil},
 		{"CR in a fact", func(s string) string {
-			return replace(t, s, "  detected_how: Reported to the agency by the subcontractor\n", "  detected_how: \"Reported\\r\\nX-Header: 1\"\n")
+			return replace(t, s, "  detected_how: Not public\n", "  detected_how: \"Reported\\r\\nX-Header: 1\"\n")
 		}, []string{"facts.detected_how: holds a line break"}, nil},
 		{"negative count", func(s string) string {
-			return replace(t, s, "affected_count: 99999", "affected_count: -5")
+			return replace(t, s, "  pii_involved: true\n", "  affected_count: -5\n  pii_involved: true\n")
 		}, nil, []string{"facts.affected_count", `"-5" is negative: a number fact is a count; write 0 or more`}},
 		{"30-digit count", func(s string) string {
-			return replace(t, s, "affected_count: 99999", "affected_count: 123456789012345678901234567890")
+			return replace(t, s, "  pii_involved: true\n", "  affected_count: 123456789012345678901234567890\n  pii_involved: true\n")
 		}, nil, []string{"facts.affected_count", `"123456789012345678901234567890" is too large`}},
 		{"fact given as a list", func(s string) string {
-			return replace(t, s, "affected_count: 99999", "affected_count: [1, 2]")
+			return replace(t, s, "  pii_involved: true\n", "  affected_count: [1, 2]\n  pii_involved: true\n")
 		}, []string{"a fact is a single value"}, nil},
 		{"playbook path escaping the folder", func(s string) string {
 			return replace(t, s, "playbook: us-federal-breach", "playbook: ../../etc/passwd.yaml")
@@ -107,7 +107,7 @@ func TestExactNumbers(t *testing.T) {
 		"1_000":               "1000",
 		"0.25":                "0.2500000",
 	} {
-		src := replace(t, exampleYAML(t), "affected_count: 99999", "affected_count: "+lit)
+		src := replace(t, exampleYAML(t), "  pii_involved: true\n", "  affected_count: "+lit+"\n  pii_involved: true\n")
 		f, err := incidentfile.Parse("incident.yaml", []byte(src))
 		require.NoError(t, err, lit)
 		require.Equal(t, want, string(f.Facts["affected_count"]), lit)

@@ -33,45 +33,64 @@ const (
 )
 
 // TestCBP2019 simulates scenarios/cbp-2019.yaml and checks every obligation against expectations
-// derived by hand from templates/playbooks/us-federal-breach.yaml and the scenario's dates.
+// derived by hand from templates/playbooks/us-federal-breach.yaml (2026.3, the model branch's
+// syntax: implied_by, decisions, kinds, the us-federal-dc calendar) and the scenario's dates.
+// The scenario tells no more than the sources: no count of people (184,000 is a count of images;
+// "fewer than 100,000" is kept as a statement), the major-incident determination "later in 2019"
+// (known_by the first instant of 2020, not 21 September 2020, the date of the OIG report), no date
+// for a report to CISA ("on time" concerns DHS's internal process), the decision not to notify not
+// on the record (GAO), how CBP learned not public.
 //
 // Dates: discovery Friday 31 May 2019 09:00 EDT (UTC-4); the statement of Monday 10 June 2019 at
-// 18:00 EDT, which also bounds the "by 10 June" items (known_by); OIG-20-71 on Monday 21 September
-// 2020 at 12:00 EDT; the end on Saturday 31 October 2020 00:00 EDT (still daylight time: DST ended
-// on 1 November 2020). Every time involved is EDT, so no daylight-saving shift enters the sums.
+// 18:00 EDT, which also bounds the "by 10 June" items (known_by); the determination bound Wednesday
+// 1 January 2020 00:00 EST (UTC-5); the end Saturday 31 October 2020 00:00 EDT (DST ended on 1
+// November 2020). 2020 is a leap year.
 //
-//   - triage: discovery + 24 h = Sat 1 Jun 2019 09:00. No event → overdue → missed. Past due at the
-//     end: 1 Jun 2019 09:00 → 1 Jun 2020 09:00 is 366 days (29 Feb 2020), → 31 Oct 2020 09:00 is
-//     30+31+31+30+30 = 152 more, 518 days; the end is 9 hours earlier: 517 days 15 hours.
-//   - cisa-report: discovery + 1 h = 31 May 10:00. Done at an unknown date, no known_by (GAO only
-//     says "on time") → undecided without bound.
-//   - risk-assessment: applies (pii_involved true), no fixed deadline, never done → not done.
-//   - major-incident-determination: anchor fact:affected_count; its clock starts at the first
-//     non-zero value, the incident file's initial 99999 at discovery → anchor 31 May 09:00. Not
-//     applicable (99,999 < 100,000) until the 184,000 of 21 Sep 2020 12:00 → applies from then;
-//     completed then; no fixed deadline → met.
-//   - omb-report: determination 21 Sep 2020 12:00 + 1 h = 13:00; never done → missed; past due at
-//     the end: 21 Sep 13:00 → 21 Oct 13:00 is 30 days, → 31 Oct 00:00 is 9 days 11 hours more:
-//     39 days 11 hours.
-//   - congress-notice: determination + 7 calendar days = Mon 28 Sep 2020 12:00; never done →
-//     missed; 28 Sep 12:00 → 28 Oct 12:00 is 30 days, + 2 days 12 hours: 32 days 12 hours.
-//   - congress-breach-report: discovery + 30 calendar days = Sun 30 Jun 2019 09:00. Congress was
-//     alerted by 10 Jun 18:00 (known_by) ≤ deadline → met, done by 10 Jun 18:00.
-//   - law-enforcement: discovery + 24 h = 1 Jun 09:00; done by 10 Jun 18:00 > deadline →
-//     undecided. (public-statement depends on it: the simulation records it at its bound.)
-//   - opr-referral: 3 business days from Friday 31 May: the anchor's own day never counts; Sat 1
-//     and Sun 2 June are skipped; Mon 3, Tue 4, Wed 5 → end of Wednesday 5 June = Thu 6 Jun 2019
-//     00:00. Done by 10 Jun 18:00 > deadline → undecided (not met, not missed).
-//   - equipment-removal: discovery + 48 h = Sun 2 Jun 09:00; done by 10 Jun 18:00 → undecided.
+//   - triage (internal target): discovery + 24 h = Sat 1 Jun 2019 09:00; no event → missed. 1 Jun
+//     2019 09:00 → 1 Jun 2020 09:00 is 366 days, → 31 Oct 2020 09:00 is 30+31+31+30+30 = 152 more:
+//     518 days; the end is 9 hours earlier: 517 days 15 hours.
+//   - contractor-report (HSAR 3052.204-72(c), PII: 1 hour): anchor fact:contractor_discovered_at,
+//     a date fact: the clock runs from its VALUE, 13 May 2019 00:00 EDT (the start of the day the
+//     press gives), not from when it was recorded; no contractor report is on the record → missed
+//     (whether the subcontractor reported late or never, the hour was missed). Lateness below.
+//   - contractor-report-non-pii: PII is involved → not applicable.
+//   - contractor-report-details: runs from the contractor's report, which never happened → not started.
+//   - cisa-report: discovery + 1 h = 31 May 10:00; an undated completion with no bound (no source
+//     gives a date) → undecided without bound.
+//   - risk-assessment: applies (pii_involved true), no fixed deadline, never done (GAO) → not done.
+//   - major-incident-determination: anchor discovery, no fixed deadline; done "later in 2019",
+//     known_by 1 Jan 2020 00:00 EST → met, done by then.
+//   - omb-report (report of the major incident to CISA, 1 h): its anchor, the determination, is
+//     undated with known_by 1 Jan 2020 00:00 EST, so its deadline was 01:00 EST at the latest;
+//     never done → missed by at least: 1 Jan 2020 01:00 EST (06:00 UTC) → 31 Oct 2020 00:00 EDT
+//     (04:00 UTC): 304 days less 2 hours = 303 days 22 hours.
+//   - omb-notified: runs from the report to CISA, which never happened → not started.
+//   - congress-notice: determination + 7 calendar days = 8 Jan 2020 00:00 EST at the latest; never
+//     done → missed by at least 297 days less 1 hour = 296 days 23 hours (8 Jan 05:00 UTC → 31 Oct
+//     04:00 UTC).
+//   - congress-supplement: runs from the notice to Congress → not started.
+//   - congress-breach-report (FISMA 2014 sec. 2(d)): discovery + 30 calendar days = Sun 30 Jun 2019
+//     09:00. Congress was alerted by 10 Jun 18:00 (known_by) ≤ deadline → met, done by 10 Jun 18:00;
+//     the missing risk assessment is called out.
+//   - breach-response-team and annual-fisma-report: run from the undated determination, no fixed
+//     deadline, never done → not done.
+//   - ig-gc-informed: from discovery, no fixed deadline, no event → not done.
+//   - credit-monitoring-decision: runs from the risk assessment, never done → not started.
+//   - law-enforcement (internal target): discovery + 24 h = 1 Jun 09:00; done by 10 Jun 18:00 >
+//     deadline → undecided (public-statement depends on it: the simulation records it at its bound).
+//   - opr-referral (internal target): 3 business days from Friday 31 May: the anchor's own day never
+//     counts; Sat 1 and Sun 2 June are skipped; Mon 3, Tue 4, Wed 5 → end of Wednesday 5 June = Thu
+//     6 Jun 2019 00:00. Done by 10 Jun 18:00 > deadline → undecided.
+//   - equipment-removal (internal target): discovery + 48 h = Sun 2 Jun 09:00; done by 10 Jun 18:00
+//     → undecided.
 //   - subcontractor-monitoring (vendor_involved true) and dark-web-monitoring: no fixed deadline,
 //     done by 10 Jun 18:00 → met.
 //   - public-statement: no fixed deadline; done 10 Jun 2019 18:00 → met.
-//   - individual-notice: anchor determination:individual_notice_required, never recorded (GAO: the
-//     decision not to notify was not documented) → pending, not done.
-//   - after-action: anchor obligation:equipment-removal, done at an unknown date by 10 Jun 18:00,
-//     so the deadline (30 calendar days) was 10 Jul 2019 18:00 at the latest; never done → missed
-//     by at least: 10 Jul 2019 18:00 → 10 Jul 2020 18:00 is 366 days, → 10 Oct 2020 is 31+31+30 =
-//     92, → 31 Oct 18:00 is 21: 479 days; the end is 18 hours earlier: 478 days 6 hours.
+//   - individual-notice: FISMA 2014 sec. 2(d)(1)(B) runs from DISCOVERY; no fixed deadline; the
+//     decision not to notify is not on the record → not done, open for 518 days 15 hours (31 May
+//     09:00 → 31 Oct 2020 09:00 is 519 days, less 9 hours).
+//   - response-closed: from discovery, never recorded → not done; after-action (internal target,
+//     30 days from the close of the response) → not started.
 func TestCBP2019(t *testing.T) {
 	s, err := simulate.Load("../../scenarios/cbp-2019.yaml", "")
 	require.NoError(t, err)
@@ -85,7 +104,7 @@ func TestCBP2019(t *testing.T) {
 
 	discovery := at(2019, 5, 31, 9, 0)
 	statement := at(2019, 6, 10, 18, 0)
-	oig := at(2020, 9, 21, 12, 0)
+	in2019 := at(2020, 1, 1, 0, 0) // the determination's bound: "later in 2019"
 	type want struct {
 		id       string
 		outcome  workflows.Outcome
@@ -98,20 +117,34 @@ func TestCBP2019(t *testing.T) {
 	}
 	for _, w := range []want{
 		{id: "triage", outcome: workflows.OutcomeMissed, anchor: discovery, deadline: at(2019, 6, 1, 9, 0), late: 517*day + 15*hour, label: "overdue by 517 days 15 hours"},
+		// Anchored on the VALUE of contractor_discovered_at (13 May 2019, the start of the day the
+		// press gives): 1 hour → 13 May 01:00, before the agency even knew. 13 May 2019 01:00 → 13 May
+		// 2020 01:00 is 366 days, → 13 Oct 2020 01:00 is 31+30+31+31+30 = 153 more: 519 days; → 31 Oct
+		// 2020 00:00 is 17 days 23 hours more: 536 days 23 hours.
+		{id: "contractor-report", outcome: workflows.OutcomeMissed, anchor: at(2019, 5, 13, 0, 0), deadline: at(2019, 5, 13, 1, 0), late: 536*day + 23*hour},
+		{id: "contractor-report-non-pii", outcome: workflows.OutcomeNotApplicable},
+		{id: "contractor-report-details", outcome: workflows.OutcomeNotStarted},
 		{id: "cisa-report", outcome: workflows.OutcomeUndecided, anchor: discovery, deadline: at(2019, 5, 31, 10, 0)},
 		{id: "risk-assessment", outcome: workflows.OutcomeNotDone, anchor: discovery},
-		{id: "major-incident-determination", outcome: workflows.OutcomeMet, anchor: discovery, doneAt: oig},
-		{id: "omb-report", outcome: workflows.OutcomeMissed, anchor: oig, deadline: at(2020, 9, 21, 13, 0), late: 39*day + 11*hour},
-		{id: "congress-notice", outcome: workflows.OutcomeMissed, anchor: oig, deadline: at(2020, 9, 28, 12, 0), late: 32*day + 12*hour},
+		{id: "major-incident-determination", outcome: workflows.OutcomeMet, anchor: discovery, doneBy: in2019},
+		{id: "omb-report", outcome: workflows.OutcomeMissed, late: 303*day + 22*hour, label: "missed by at least 303 days 22 hours"},
+		{id: "omb-notified", outcome: workflows.OutcomeNotStarted},
+		{id: "congress-notice", outcome: workflows.OutcomeMissed, late: 296*day + 23*hour, label: "missed by at least 296 days 23 hours"},
+		{id: "congress-supplement", outcome: workflows.OutcomeNotStarted},
 		{id: "congress-breach-report", outcome: workflows.OutcomeMet, anchor: discovery, deadline: at(2019, 6, 30, 9, 0), doneBy: statement},
+		{id: "breach-response-team", outcome: workflows.OutcomeNotDone},
+		{id: "ig-gc-informed", outcome: workflows.OutcomeNotDone, anchor: discovery},
+		{id: "credit-monitoring-decision", outcome: workflows.OutcomeNotStarted},
 		{id: "law-enforcement", outcome: workflows.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 1, 9, 0), doneBy: statement},
 		{id: "opr-referral", outcome: workflows.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 6, 0, 0), doneBy: statement},
 		{id: "equipment-removal", outcome: workflows.OutcomeUndecided, anchor: discovery, deadline: at(2019, 6, 2, 9, 0), doneBy: statement},
 		{id: "subcontractor-monitoring", outcome: workflows.OutcomeMet, anchor: discovery, doneBy: statement},
 		{id: "dark-web-monitoring", outcome: workflows.OutcomeMet, anchor: discovery, doneBy: statement},
 		{id: "public-statement", outcome: workflows.OutcomeMet, anchor: discovery, doneAt: statement},
-		{id: "individual-notice", outcome: workflows.OutcomeNotStarted},
-		{id: "after-action", outcome: workflows.OutcomeMissed, late: 478*day + 6*hour, label: "missed by at least 478 days 6 hours"},
+		{id: "individual-notice", outcome: workflows.OutcomeNotDone, anchor: discovery, label: "not done, open for 518 days 15 hours (no fixed deadline)"},
+		{id: "response-closed", outcome: workflows.OutcomeNotDone, anchor: discovery},
+		{id: "after-action", outcome: workflows.OutcomeNotStarted},
+		{id: "annual-fisma-report", outcome: workflows.OutcomeNotDone},
 	} {
 		o := rep.Obligation(w.id)
 		require.NotNil(t, o, w.id)
@@ -129,10 +162,10 @@ func TestCBP2019(t *testing.T) {
 			require.Zero(t, o.DoneAt, "%s: no invented completion time", w.id)
 		}
 	}
-	require.Len(t, rep.Obligations, 15)
+	require.Len(t, rep.Obligations, 25)
 	require.Equal(t, map[workflows.Outcome]int{
 		workflows.OutcomeMet: 5, workflows.OutcomeMissed: 4, workflows.OutcomeUndecided: 4,
-		workflows.OutcomeNotStarted: 1, workflows.OutcomeNotDone: 1,
+		workflows.OutcomeNotStarted: 5, workflows.OutcomeNotDone: 6, workflows.OutcomeNotApplicable: 1,
 	}, rep.Counts)
 
 	// The wording the brief asks for.
@@ -142,15 +175,19 @@ func TestCBP2019(t *testing.T) {
 	require.Contains(t, rep.Obligation("congress-breach-report").Detail, "wants risk-assessment done first", "the missing risk assessment is called out")
 	require.Contains(t, rep.Obligation("cisa-report").Detail, "the sources give no date")
 	require.Contains(t, rep.Obligation("law-enforcement").Detail, "recorded in the simulation at that bound because complete public-statement (event [9])")
-	require.Contains(t, rep.Obligation("individual-notice").Detail, "never happened")
 	require.NotEmpty(t, rep.Obligation("individual-notice").Notes, "the GAO note is attached")
 	require.NotEmpty(t, rep.Obligation("risk-assessment").Notes, "the GAO note is attached")
-	// Not applicable until the 184,000 count.
-	mid := rep.Obligation("major-incident-determination")
-	require.True(t, mid.ApplicableFrom.Equal(oig), "applies from the 184,000 count: %s", mid.ApplicableFrom)
-	after := rep.Obligation("after-action")
-	require.True(t, after.AnchorBy.Equal(statement))
-	require.True(t, after.DeadlineBy.Equal(at(2019, 7, 10, 18, 0)))
+	require.NotEmpty(t, rep.Obligation("contractor-report").Notes, "the two discovery dates are explained")
+	// The determination's clocks are judged from its bound, never from the OIG report's date.
+	for _, id := range []string{"omb-report", "congress-notice"} {
+		o := rep.Obligation(id)
+		require.True(t, o.AnchorBy.Equal(in2019), "%s: anchored by the end of 2019, got %s", id, o.AnchorBy)
+		require.Contains(t, o.Detail, "happened by Wed 2020-01-01 00:00 EST at the latest (event [10])")
+	}
+	require.True(t, rep.Obligation("omb-report").DeadlineBy.Equal(at(2020, 1, 1, 1, 0)))
+	require.True(t, rep.Obligation("congress-notice").DeadlineBy.Equal(at(2020, 1, 8, 0, 0)))
+	// No count of people crosses 100,000: the count is kept as the source states it.
+	require.NotContains(t, text.String(), "184000")
 
 	// Events: undated ones are not performed, except law-enforcement, recorded at its bound because
 	// the dated public statement depends on it; every dated one is accepted.
@@ -164,7 +201,7 @@ func TestCBP2019(t *testing.T) {
 			require.Equal(t, simulate.ResultPerformed, e.Result, "event %d: %s", e.Index, e.Message)
 		}
 	}
-	require.Contains(t, rep.Events[3].Message, "after-action: missed by at least", "an undated completion says what it decides")
+	require.Contains(t, rep.Events[10].Message, "congress-notice: missed by at least", "an undated determination says what it decides")
 
 	// The workflow continued as new along the way, carrying its state; the notices are kept.
 	require.Greater(t, rep.Runs, 1)
@@ -361,7 +398,7 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"scenario.yaml:6: events[0].action: unknown action \"notify\": use one of complete, waive, fact"}},
 		{"unknown obligation: the validator's message",
 			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, action: complete, obligation: triage}\n  - {at: unknown, action: waive, obligation: cisa, reason: x}\n",
-			[]string{"scenario.yaml:7: events[1].obligation: unknown obligation \"cisa\": this incident has triage, cisa-report, risk-assessment,"}},
+			[]string{"scenario.yaml:7: events[1].obligation: unknown obligation \"cisa\": this incident has triage, cisa-report, contractor-report,"}},
 		{"unknown fact",
 			h + "events:\n  - {at: 2019-06-01T09:00:00-04:00, action: fact, name: afected_count, value: 5}\n",
 			[]string{"events[0].name: unknown fact \"afected_count\": the playbook declares"}},
@@ -402,8 +439,8 @@ func TestLoadErrors(t *testing.T) {
 			"incident: " + examplesIncident(t) + "\ndiscovered_at: 31 May 2019\nend: 2019-06-30T00:00:00-04:00\n",
 			[]string{"discovered_at \"31 May 2019\""}},
 		{"unknown playbook",
-			h + "playbook: eu-gdpr\n",
-			[]string{"playbook: unknown playbook \"eu-gdpr\""}},
+			h + "playbook: no-such-playbook\n",
+			[]string{"playbook: unknown playbook \"no-such-playbook\""}},
 		{"missing incident file",
 			"incident: nowhere.yaml\nend: 2019-06-30T00:00:00-04:00\n",
 			[]string{"incident: reading incident file"}},
