@@ -15,7 +15,7 @@ import (
 // snapshot an incident runs on, so one fact re-evaluates every regime and one status sorts every
 // deadline:
 //
-//   - each obligation's ID becomes "<regime>.<id>" (the regime is the playbook's name) and its
+//   - each obligation's ID becomes "<regime>.<id>" (the regime is the playbook's regime, or its name) and its
 //     Regime field names the regime; references inside a regime (obligation and notice anchors,
 //     depends_on, also_due) are rewritten to the new IDs;
 //   - each regime's defaults (time zone, calendar, closures, reminders, cadence, escalation) are
@@ -39,7 +39,7 @@ func Combine(pbs ...*Playbook) (*Playbook, error) {
 		Format: FormatVersion, Title: "", Defaults: Defaults{TimeZone: first.Defaults.TimeZone, Calendar: first.Defaults.Calendar},
 		Roles: map[string]Role{}, Facts: map[string]FactDef{}, Determinations: map[string]DeterminationDef{}, Decisions: map[string]DecisionDef{},
 	}
-	var names, versions, titles, sources []string
+	var names, versions, titles, sources, regimes []string
 	var errs []error
 	owner := map[string]string{} // "fact:ID" → the playbook that declared it first
 	for _, in := range pbs {
@@ -50,14 +50,18 @@ func Combine(pbs ...*Playbook) (*Playbook, error) {
 		if slices.Contains(names, pb.Name) {
 			return nil, fmt.Errorf("combine: playbook %s is given twice", pb.Name)
 		}
+		if slices.Contains(regimes, pb.RegimeID()) {
+			return nil, fmt.Errorf("combine: two playbooks name the regime %s: give one of them another regime", pb.RegimeID())
+		}
+		regimes = append(regimes, pb.RegimeID())
 		names, versions = append(names, pb.Name), append(versions, pb.Version)
 		titles, sources = append(titles, firstNonEmpty(pb.Title, pb.Name)), append(sources, firstNonEmpty(pb.Source, pb.Name))
 		disabled := pb.Enabled != nil && !*pb.Enabled
-		out.Regimes = append(out.Regimes, Regime{Name: pb.Name, Version: pb.Version, Title: pb.Title, AppliesWhen: pb.AppliesWhen, Disabled: disabled})
-		errs = append(errs, share(out.Roles, pb.Roles, "role", pb.Name, owner)...)
-		errs = append(errs, share(out.Facts, pb.Facts, "fact", pb.Name, owner)...)
-		errs = append(errs, share(out.Determinations, pb.Determinations, "determination", pb.Name, owner)...)
-		errs = append(errs, share(out.Decisions, pb.Decisions, "decision", pb.Name, owner)...)
+		out.Regimes = append(out.Regimes, Regime{Name: pb.RegimeID(), Version: pb.Version, Title: pb.Title, AppliesWhen: pb.AppliesWhen, Disabled: disabled})
+		errs = append(errs, share(out.Roles, pb.Roles, "role", pb.Name, owner, mergeRoles)...)
+		errs = append(errs, share(out.Facts, pb.Facts, "fact", pb.Name, owner, mergeFacts)...)
+		errs = append(errs, share(out.Determinations, pb.Determinations, "determination", pb.Name, owner, mergeDeterminations)...)
+		errs = append(errs, share(out.Decisions, pb.Decisions, "decision", pb.Name, owner, mergeDecisions)...)
 		for _, o := range pb.Obligations {
 			out.Obligations = append(out.Obligations, pushDown(pb, o, disabled))
 		}
@@ -66,7 +70,11 @@ func Combine(pbs ...*Playbook) (*Playbook, error) {
 		return nil, err
 	}
 	out.Name, out.Version = strings.Join(names, "+"), strings.Join(versions, "+")
+	// The regimes' titles are in Regimes; the combined title names them briefly, within the limit.
 	out.Title, out.Source = strings.Join(titles, " + "), strings.Join(sources, ", ")
+	if len([]rune(out.Title)) > MaxTitleLen {
+		out.Title = fmt.Sprintf("%d regimes: %s", len(regimes), strings.Join(regimes, ", "))
+	}
 	if err := out.Validate(nil); err != nil {
 		return nil, fmt.Errorf("combine %s: %w", out.Name, err)
 	}
@@ -75,14 +83,14 @@ func Combine(pbs ...*Playbook) (*Playbook, error) {
 
 // pushDown namespaces one obligation of pb and gives it pb's defaults and applicability.
 func pushDown(pb *Playbook, o Obligation, disabled bool) Obligation {
-	ns := func(id string) string { return pb.Name + "." + id }
+	ns := func(id string) string { return pb.RegimeID() + "." + id }
 	rewrite := func(anchor string) string {
 		if kind, ref, err := ParseAnchor(anchor); err == nil && (kind == AnchorObligation || kind == AnchorNotice) {
 			return kind + ":" + ns(ref)
 		}
 		return anchor
 	}
-	o.ID, o.Regime = ns(o.ID), pb.Name
+	o.ID, o.Regime = ns(o.ID), pb.RegimeID()
 	for i, a := range o.Anchor {
 		o.Anchor[i] = rewrite(a)
 	}
@@ -115,20 +123,78 @@ func pushDown(pb *Playbook, o Obligation, disabled bool) Obligation {
 
 // share adds a playbook's declarations to the combined ones; an ID declared differently before
 // is an error naming both playbooks.
-func share[V any](into, from map[string]V, what, playbook string, owner map[string]string) []error {
+func share[V any](into, from map[string]V, what, playbook string, owner map[string]string, merge func(prev, v V) (V, string)) []error {
 	var errs []error
 	for _, id := range slices.Sorted(maps.Keys(from)) {
 		v := from[id]
 		prev, ok := into[id]
 		key := what + ":" + id
-		switch {
-		case !ok:
+		if !ok {
 			into[id], owner[key] = v, playbook
-		case !reflect.DeepEqual(prev, v):
-			errs = append(errs, fmt.Errorf("combine: %s %q is declared differently by %s and %s: give it one definition in both, or rename it in one", what, id, owner[key], playbook))
+			continue
 		}
+		merged, conflict := merge(prev, v)
+		if conflict != "" {
+			errs = append(errs, fmt.Errorf("combine: %s %q is declared differently by %s and %s (%s): give it one definition in both, or rename it in one", what, id, owner[key], playbook, conflict))
+			continue
+		}
+		into[id] = merged
 	}
 	return errs
+}
+
+// Shared declarations merge when they mean the same: the first playbook's title is kept (titles
+// differ between regimes without changing the meaning); what changes the meaning must agree.
+
+// mergeFacts: one fact, one type.
+func mergeFacts(prev, v FactDef) (FactDef, string) {
+	if prev.Type != v.Type {
+		return prev, fmt.Sprintf("type %s and %s", prev.Type, v.Type)
+	}
+	return prev, ""
+}
+
+// mergeRoles: the contacts of both (each address once); allowed domains, where both restrict
+// them, must be the same list — a role cannot be both open and closed to an address.
+func mergeRoles(prev, v Role) (Role, string) {
+	switch {
+	case len(v.AllowedDomains) == 0:
+	case len(prev.AllowedDomains) == 0:
+		prev.AllowedDomains = v.AllowedDomains
+	case !slices.Equal(slices.Sorted(slices.Values(prev.AllowedDomains)), slices.Sorted(slices.Values(v.AllowedDomains))):
+		return prev, "allowed_domains differ"
+	}
+	for _, c := range v.Contacts {
+		if !slices.ContainsFunc(prev.Contacts, func(p Contact) bool { return strings.EqualFold(p.Email, c.Email) }) {
+			prev.Contacts = append(prev.Contacts, c)
+		}
+	}
+	for _, c := range prev.Contacts {
+		if !prev.Allows(c.Email) {
+			return prev, fmt.Sprintf("contact %s is outside the allowed domains", c.Email)
+		}
+	}
+	return prev, ""
+}
+
+// mergeDeterminations: where both say what implies the determination, they say the same.
+func mergeDeterminations(prev, v DeterminationDef) (DeterminationDef, string) {
+	switch {
+	case len(v.ImpliedBy) == 0:
+	case len(prev.ImpliedBy) == 0:
+		prev.ImpliedBy = v.ImpliedBy
+	case !reflect.DeepEqual(prev.ImpliedBy, v.ImpliedBy):
+		return prev, "implied_by differs"
+	}
+	return prev, ""
+}
+
+// mergeDecisions: one decision, one set of outcomes.
+func mergeDecisions(prev, v DecisionDef) (DecisionDef, string) {
+	if !slices.Equal(prev.AllowedOutcomes(), v.AllowedOutcomes()) {
+		return prev, "outcomes differ"
+	}
+	return prev, ""
 }
 
 // clonePlaybook deep-copies a playbook through JSON (what a snapshot goes through anyway),

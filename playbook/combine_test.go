@@ -134,18 +134,46 @@ func TestCombineSecondLimitAndDisabled(t *testing.T) {
 
 func TestCombineConflicts(t *testing.T) {
 	fed := parse(t, "fed.yaml", fedYAML)
+	// A title is the regime's own wording: the first is kept. A type is meaning: it must agree.
 	eu := parse(t, "gdpr.yaml", strings.Replace(euYAML, "affected_count: {type: number, title: People affected}", "affected_count: {type: number, title: Data subjects}", 1))
-	_, err := playbook.Combine(fed, eu)
-	require.ErrorContains(t, err, `fact "affected_count" is declared differently by fed and gdpr`)
+	c, err := playbook.Combine(fed, eu)
+	require.NoError(t, err)
+	require.Equal(t, "People affected", c.Facts["affected_count"].Title)
+	eu = parse(t, "gdpr.yaml", strings.Replace(euYAML, "eu_residents: {type: number, title: EU residents}", "eu_residents: {type: number, title: EU residents}\n  location: {type: bool, title: In the EU}", 1))
+	fedText := parse(t, "fed.yaml", strings.Replace(fedYAML, "affected_count: {type: number, title: People affected}", "affected_count: {type: number, title: People affected}\n  location: {type: text, title: Where}", 1))
+	_, err = playbook.Combine(fedText, eu)
+	require.ErrorContains(t, err, `fact "location" is declared differently by fed and gdpr (type text and bool)`)
 
 	_, err = playbook.Combine(fed, fed)
 	require.ErrorContains(t, err, "playbook fed is given twice")
 	_, err = playbook.Combine()
 	require.Error(t, err)
 
-	other := parse(t, "other.yaml", strings.NewReplacer("name: fed", "name: other", "major_incident: {title: Major incident}", "major_incident: {title: Major}").Replace(fedYAML))
-	_, err = playbook.Combine(fed, other)
-	require.ErrorContains(t, err, `determination "major_incident" is declared differently by fed and other`)
+	other := parse(t, "other.yaml", strings.NewReplacer("name: fed", "name: other", "major_incident: {title: Major incident}", "major_incident: {title: Major, implied_by: [{fact: affected_count, at_least: 5}]}").Replace(fedYAML))
+	c, err = playbook.Combine(fed, other)
+	require.NoError(t, err, "one playbook says what implies it, the other does not")
+	require.Len(t, c.Determinations["major_incident"].ImpliedBy, 1)
+	third := parse(t, "third.yaml", strings.NewReplacer("name: fed", "name: third", "major_incident: {title: Major incident}", "major_incident: {title: Major, implied_by: [{fact: affected_count, at_least: 7}]}").Replace(fedYAML))
+	_, err = playbook.Combine(other, third)
+	require.ErrorContains(t, err, `determination "major_incident" is declared differently by other and third (implied_by differs)`)
+}
+
+func TestCombineMergesRoles(t *testing.T) {
+	a := parse(t, "a.yaml", strings.Replace(fedYAML, "name: fed", "name: a", 1))
+	b := parse(t, "b.yaml", strings.Replace(fedYAML, "name: fed", "name: b", 1))
+	a.Roles["owner"] = playbook.Role{Title: "Owner", Contacts: []playbook.Contact{{Email: "one@agency.example"}}}
+	b.Roles["owner"] = playbook.Role{Title: "Responsible person", Contacts: []playbook.Contact{{Email: "ONE@agency.example"}, {Email: "two@agency.example"}}}
+	c, err := playbook.Combine(a, b)
+	require.NoError(t, err)
+	require.Equal(t, "Owner", c.Roles["owner"].Title)
+	require.Equal(t, []playbook.Contact{{Email: "one@agency.example"}, {Email: "two@agency.example"}}, c.Roles["owner"].Contacts, "each address once")
+
+	b.Roles["owner"] = playbook.Role{Title: "Owner", AllowedDomains: []string{"other.example"}}
+	_, err = playbook.Combine(a, b)
+	require.ErrorContains(t, err, "contact one@agency.example is outside the allowed domains")
+	a.Roles["owner"] = playbook.Role{Title: "Owner", AllowedDomains: []string{"agency.example"}}
+	_, err = playbook.Combine(a, b)
+	require.ErrorContains(t, err, "allowed_domains differ")
 }
 
 func TestExplain(t *testing.T) {

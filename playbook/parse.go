@@ -99,6 +99,9 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 	} else if !idPattern.MatchString(p.Name) {
 		v.add("", "name", fmt.Sprintf("%q is not a valid name: use lowercase letters, digits and dashes", p.Name))
 	}
+	if p.Regime != "" && !idPattern.MatchString(p.Regime) {
+		v.add("", "regime", fmt.Sprintf("%q is not a valid regime ID: use lowercase letters, digits and dashes (it prefixes obligation IDs)", p.Regime))
+	}
 	if p.Version == "" {
 		v.add("", "version", "missing: give the playbook a version such as 2026.1")
 	}

@@ -25,7 +25,8 @@ const (
 	AnchorDiscovery = "discovery"
 	// AnchorDetermination starts it when a determination (e.g. major_incident) is recorded as true.
 	AnchorDetermination = "determination"
-	// AnchorFact starts it when a fact is first recorded with a true or non-empty value.
+	// AnchorFact starts it when a fact is first recorded with a true or non-empty value; a date
+	// fact starts it at the date it gives (its latest value).
 	AnchorFact = "fact"
 	// AnchorObligation starts it when another obligation is completed.
 	AnchorObligation = "obligation"
@@ -76,6 +77,9 @@ type Playbook struct {
 	Name string `yaml:"name" json:"name"`
 	// Version is the playbook's own version, e.g. "2026.1"; incidents record it.
 	Version string `yaml:"version" json:"version"`
+	// Regime is the short ID of the law the playbook encodes (e.g. "gdpr"); when an incident
+	// combines several playbooks, its obligations are named "<regime>.<id>". Default: Name.
+	Regime string `yaml:"regime,omitempty" json:"regime,omitempty"`
 	// Title is a human-readable name.
 	Title string `yaml:"title" json:"title"`
 	// Description says what the playbook covers.
@@ -446,4 +450,12 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// RegimeID is the playbook's regime: Regime, or Name when it sets none.
+func (p *Playbook) RegimeID() string {
+	if p.Regime != "" {
+		return p.Regime
+	}
+	return p.Name
 }

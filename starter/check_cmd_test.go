@@ -21,7 +21,7 @@ func TestCheckFile(t *testing.T) {
 
 	pb, err := os.ReadFile("../templates/playbooks/us-federal-breach.yaml")
 	require.NoError(t, err)
-	bad := strings.Replace(string(pb), "deadline: {clock: hours, amount: 1}", "deadline: {clock: business_days, amount: 100000000}", 1)
+	bad := strings.Replace(string(pb), "deadline: {clock: hours, amount: 1, kind: legal}", "deadline: {clock: business_days, amount: 100000000, kind: legal}", 1)
 	bad = strings.Replace(bad, "template: cisa-report", "template: no-such-template", 1)
 	path := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(bad), 0o600))

@@ -275,9 +275,19 @@ func (w *incident) anchorRefTime(anchor string) (time.Time, bool) {
 		}
 		return at, ok
 	case playbook.AnchorFact:
-		// The clock starts when the fact first became true or non-empty; later changes of its
-		// value do not restart it.
 		def := w.st.Playbook.Facts[ref]
+		// A date fact is itself the anchor: the clock runs from the date it gives (the
+		// contractor's own discovery time), and a corrected date moves the clock.
+		if def.Type == playbook.FactDate {
+			if h := w.st.Facts[ref]; len(h) > 0 {
+				if t, err := time.Parse(time.RFC3339, h[len(h)-1].Value); err == nil {
+					return t, true
+				}
+			}
+			return time.Time{}, false
+		}
+		// Otherwise the clock starts when the fact first became true or non-empty; later changes
+		// of its value do not restart it.
 		for _, r := range w.st.Facts[ref] {
 			if playbook.Truthy(def, r.Value) {
 				return r.At, true

@@ -22,7 +22,7 @@ func (w *incident) deadline(o *ObligationState, anchor time.Time) time.Time {
 
 // deadlineAndLimit is deadline, also saying which limit governs for an obligation with a second
 // one (also_due): the earlier of its own deadline and the second limit's, once the second's
-// anchor has happened.
+// anchor has happened and unless the second limit lies before the obligation's own anchor.
 func (w *incident) deadlineAndLimit(o *ObligationState, anchor time.Time) (time.Time, string) {
 	due, ok := w.specs[o.ID].Due(anchor)
 	if !ok {
@@ -33,7 +33,10 @@ func (w *incident) deadlineAndLimit(o *ObligationState, anchor time.Time) (time.
 		a := def.AlsoDue
 		limit = fmt.Sprintf("%d %s from %s (its own deadline)", def.Deadline.Amount, def.Deadline.Clock, def.Anchor)
 		if at, started := w.anchorRefTime(a.Anchor); started {
-			if second, ok := w.alsoSpecs[o.ID].Due(at); ok && second.Before(due) {
+			// A second limit that had passed before the obligation's own clock started does not
+			// count (DORA RTS 2025/301 Art. 5(2): an incident classified as major only later is
+			// reported within 4 hours of the classification).
+			if second, ok := w.alsoSpecs[o.ID].Due(at); ok && second.Before(due) && !second.Before(anchor) {
 				due, limit = second, fmt.Sprintf("%d %s from %s (also_due)", a.Amount, a.Clock, a.Anchor)
 			}
 		}

@@ -122,8 +122,14 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	require.Equal(t, workflows.StateNotApplicable, obligation(mid, "contractor-report-non-pii").State, "PII is involved: the 1-hour clock applies")
 	require.Equal(t, workflows.StatePending, obligation(mid, "congress-notice").State, "no major-incident determination yet")
 
-	// After the new count, the determination is still owed (today's engine does not imply it).
-	require.Equal(t, workflows.StateDue, obligation(h.snaps[10*day+time.Minute], "major-incident-determination").State)
+	// The new count (day 10) makes it a major incident by definition (OMB M-17-05): the
+	// determination is implied at the moment the count became known, and the clocks of the report
+	// to CISA and the notice to Congress start then — not on day 11, when the CIO recorded it. The
+	// duty to record the determination itself stays open until it is done.
+	after10 := h.snaps[10*day+time.Minute]
+	require.Equal(t, workflows.StateDue, obligation(after10, "major-incident-determination").State)
+	require.Equal(t, workflows.StateDue, obligation(after10, "congress-notice").State, "the Congress clock runs from the implied determination")
+	require.True(t, obligation(after10, "congress-notice").AnchorAt.Equal(t0.Add(10*day)))
 
 	var final workflows.Status
 	for _, s := range h.steps {
@@ -137,13 +143,14 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	opr := obligation(final, "opr-referral")
 	require.True(t, opr.Deadline.Equal(time.Date(2019, 6, 6, 0, 0, 0, 0, ny)), "3 business days from Friday 31 May end Wednesday 5 June at midnight: got %s", opr.Deadline.In(ny))
 	congress := obligation(final, "congress-notice")
-	require.True(t, congress.AnchorAt.Equal(t0.Add(11*day)))
-	require.True(t, congress.Deadline.Equal(time.Date(2019, 6, 18, 9, 0, 0, 0, ny)), "7 calendar days after the determination")
+	require.True(t, congress.AnchorAt.Equal(t0.Add(10*day)), "the explicit determination of day 11 does not move the clock later")
+	require.True(t, congress.Deadline.Equal(time.Date(2019, 6, 17, 9, 0, 0, 0, ny)), "7 calendar days after the reasonable basis to conclude (day 10)")
 	require.Equal(t, workflows.StateDone, congress.State)
 	require.Zero(t, congress.Late)
 	omb := obligation(final, "omb-report")
-	require.True(t, omb.Deadline.Equal(t0.Add(11*day+hour)))
+	require.True(t, omb.Deadline.Equal(t0.Add(10*day+hour)), "1 hour from the implied determination")
 	require.True(t, omb.CompletedAt.Equal(t0.Add(11*day+31*time.Minute)), "completed by its notice's delivery, after its approval")
+	require.Equal(t, 23*hour+31*time.Minute, omb.Late, "the report waited for the explicit determination: late")
 	after := obligation(final, "after-action")
 	require.True(t, after.Deadline.Equal(time.Date(2019, 7, 6, 9, 0, 0, 0, ny)), "30 days after the response closed on day 6: got %s", after.Deadline.In(ny))
 	require.Equal(t, daysAfter(t0, 21), h.sentMatching("after-action/reminder/"), "half-way reminder only: it was done before the later rungs")

@@ -163,6 +163,20 @@ func TestAnchorsOfTheLaw(t *testing.T) {
 		require.Equal(t, "24 hours from discovery (also_due)", obligation(h.snaps[23*hour], "dora").Limit)
 		require.Equal(t, workflows.StatePending, obligation(h.snaps[23*hour], "final").State, "no notice delivered, no clock")
 	})
+	t.Run("classified at T+30h", func(t *testing.T) {
+		// Classified as major only after the 24 hours from awareness had passed: that limit lay
+		// before the clock started, so it does not count (DORA RTS 2025/301 Art. 5(2)): 4 hours
+		// from the classification, not overdue from the start.
+		h := newHarness(t, lawT0, nil)
+		determine(h, 30*hour, "classified", 30*hour)
+		h.snapshot(31 * hour)
+		closeAt(h, 40*hour)
+		h.run(testInput(t, lawPlaybook, lawT0))
+		dora := obligation(h.snaps[31*hour], "dora")
+		require.True(t, dora.Deadline.Equal(lawT0.Add(34*hour)), "deadline %v", dora.Deadline)
+		require.Equal(t, workflows.StateDue, dora.State)
+		require.Equal(t, utc(lawT0.Add(34*hour)), h.sentMatching("dora/reminder/"))
+	})
 }
 
 // TestDecisions: the decide Update refuses what is incomplete; a decision "no" makes the

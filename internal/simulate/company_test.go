@@ -37,9 +37,6 @@ import (
 //     done 25 Mar → met.
 func TestCompany2026(t *testing.T) {
 	s, err := simulate.Load("../../scenarios/company-2026.yaml", "")
-	if err != nil && (strings.Contains(err.Error(), "playbooks") || strings.Contains(err.Error(), "unknown")) {
-		t.Skipf("needs multi-playbook incidents, decisions and notice: anchors from the model branch: %v", firstErrLine(err))
-	}
 	require.NoError(t, err)
 	rep, err := simulate.Run(context.Background(), s, simulate.Options{})
 	require.NoError(t, err)

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,6 +93,17 @@ func (s *Scenario) checkEvent(i, line int, raw rawEvent) (Event, []error) {
 			add("name", "missing: which determination")
 		} else if _, ok := pb.Determinations[raw.Name]; !ok {
 			add("name", "unknown determination %q: the playbook declares %s", raw.Name, sortedKeys(pb.Determinations))
+		}
+	case ActionDecision:
+		if raw.Name == "" {
+			add("name", "missing: which decision")
+		} else if d, ok := pb.Decisions[raw.Name]; !ok {
+			add("name", "unknown decision %q: the playbook declares %s", raw.Name, sortedKeys(pb.Decisions))
+		} else if !slices.Contains(d.AllowedOutcomes(), raw.Value) {
+			add("value", "%q is not an outcome of %s: use one of %s", short(raw.Value), raw.Name, strings.Join(d.AllowedOutcomes(), ", "))
+		}
+		if strings.TrimSpace(raw.Reason) == "" {
+			add("reason", "missing: the rationale the sources give for the decision (a decision without one is a finding, not an event: write it as a note)")
 		}
 	case ActionCorrectDiscovery:
 		t, err := time.Parse(time.RFC3339, raw.Value)

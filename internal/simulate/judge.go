@@ -275,6 +275,12 @@ func (b *builder) leavesUndecided(ev *Event, def *playbook.Obligation) bool {
 				return true
 			}
 		}
+	case ActionDecision:
+		for _, c := range def.When {
+			if c.Decision == ev.Name {
+				return true
+			}
+		}
 	case ActionCorrectDiscovery:
 		return def.Anchor.Is(playbook.AnchorDiscovery)
 	}
@@ -378,7 +384,7 @@ func (b *builder) event(ev *Event, rep *Report) EventReport {
 // target names what an event acts on.
 func target(ev *Event) string {
 	switch ev.Action {
-	case ActionFact, ActionDetermination:
+	case ActionFact, ActionDetermination, ActionDecision:
 		return ev.Name + "=" + ev.Value
 	case ActionCorrectDiscovery:
 		return "discovered_at=" + ev.Value

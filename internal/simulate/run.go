@@ -424,6 +424,8 @@ func (r *runner) update(st *step) call {
 			Authority: ev.Authority, Until: ev.Until, Note: ev.Note})
 	case ActionRelease:
 		return callOf(workflows.Updates.Release, workflows.ReleaseInput{Obligation: ev.Obligation, By: ev.By, Note: ev.Note})
+	case ActionDecision:
+		return callOf(workflows.Updates.Decide, workflows.DecideInput{Decision: ev.Name, Outcome: ev.Value, Rationale: ev.Reason, By: ev.By, At: ev.At})
 	default: // ActionCorrectDiscovery; Load accepts no other action.
 		return callOf(workflows.Updates.CorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: ev.discoveredAt, By: ev.By, Reason: ev.Reason})
 	}

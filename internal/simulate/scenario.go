@@ -43,10 +43,14 @@ const (
 	ActionHold             = "hold"
 	ActionRelease          = "release"
 	ActionCorrectDiscovery = "correct_discovery"
+	// ActionDecision records a decision (name: the decision's ID, value: its outcome) with its
+	// rationale (reason) — what the sources say was decided and why; a decision the sources say
+	// was made but give no rationale for cannot be recorded as one.
+	ActionDecision = "decision"
 )
 
 // actions lists the actions in the order the error messages name them.
-var actions = []string{ActionComplete, ActionWaive, ActionFact, ActionDetermination, ActionSend, ActionApprove, ActionHold, ActionRelease, ActionCorrectDiscovery}
+var actions = []string{ActionComplete, ActionWaive, ActionFact, ActionDetermination, ActionDecision, ActionSend, ActionApprove, ActionHold, ActionRelease, ActionCorrectDiscovery}
 
 // Unknown is the value of at for an event whose date is not public.
 const Unknown = "unknown"
@@ -164,6 +168,7 @@ var fieldsFor = map[string][]string{
 	ActionFact:             {"name", "value"},
 	ActionDetermination:    {"name", "value"},
 	ActionCorrectDiscovery: {"value", "reason"},
+	ActionDecision:         {"name", "value", "reason"},
 }
 
 const timeHint = "write RFC 3339 with a zone, e.g. 2019-06-10T18:00:00-04:00"

@@ -356,11 +356,15 @@ func TestContinueAsNewKeepsTheReport(t *testing.T) {
 			require.Equal(t, simulate.ResultPerformed, e.Result, "event %d: %s", e.Index, e.Message)
 		}
 	}
-	// Determination on 11 June 09:00: OMB within the hour (requested 09:30, approved and so sent
-	// at 09:40), Congress within 7 days (nothing sent).
-	require.Equal(t, workflows.OutcomeMet, one.Obligation("omb-report").Outcome)
+	// A count of 184,000 people, known on 10 June 18:00, makes it a major incident by definition
+	// (OMB M-17-05): the determination is implied then, so the 1-hour report to CISA was due at
+	// 19:00 that evening — the explicit determination of 11 June 09:00 does not move it later —
+	// and was sent at 09:40 the next morning (requested 09:30, approved 09:40): missed by 14 h 40
+	// min. Congress within 7 days of 10 June 18:00 (nothing sent).
+	require.Equal(t, workflows.OutcomeMissed, one.Obligation("omb-report").Outcome)
 	require.True(t, one.Obligation("omb-report").DoneAt.Equal(at(2019, 6, 11, 9, 40)))
-	require.True(t, one.Obligation("congress-notice").Deadline.Equal(at(2019, 6, 18, 9, 0)))
+	require.Equal(t, 14*hour+40*time.Minute, one.Obligation("omb-report").Late)
+	require.True(t, one.Obligation("congress-notice").Deadline.Equal(at(2019, 6, 17, 18, 0)))
 	require.Equal(t, workflows.OutcomeMissed, one.Obligation("congress-notice").Outcome)
 	require.Contains(t, one.Obligation("congress-notice").Detail, "its notice was requested but never delivered (cancelled at the end)",
 		"requested late and never approved by the two people the playbook wants")
