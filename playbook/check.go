@@ -52,6 +52,7 @@ func (p *Playbook) validateTexts(v *validator) {
 	for _, o := range p.Obligations {
 		line(o.ID, "title", o.Title, MaxTitleLen)
 		line(o.ID, "citation", o.Citation, MaxNoteLen)
+		line(o.ID, "holds_forbidden", o.HoldsForbidden, MaxNoteLen)
 		text(o.ID, "description", o.Description, MaxSummaryLen)
 		line(o.ID, "deadline.note", o.Deadline.Note, MaxNoteLen)
 	}

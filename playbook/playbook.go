@@ -233,6 +233,10 @@ type Obligation struct {
 	// Enabled false ships the obligation disabled (a rule not in force): listed as disabled,
 	// its clock never starts. Default true.
 	Enabled *bool `yaml:"enabled,omitempty" json:"enabled,omitempty"`
+	// HoldsForbidden, when set, is the rule that forbids pausing this obligation's clock (e.g.
+	// "FISMA 2014 sec. 2(d)(2): only notice to individuals may be delayed"): a hold is refused,
+	// naming it.
+	HoldsForbidden string `yaml:"holds_forbidden,omitempty" json:"holds_forbidden,omitempty"`
 	// Description gives detail for the people doing the work.
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 	// Owner is the role responsible; reminders go to it.

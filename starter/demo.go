@@ -96,8 +96,10 @@ func cmdDemo(args []string, out io.Writer) error {
 		step("Coordinator requests the report to CISA (no approval needed: sent at once)", workflows.Updates.SendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: by}),
 		step("Triage done", workflows.Updates.Complete, workflows.CompleteInput{Obligation: "triage", By: by, Note: "scope confirmed: one port of entry, six weeks of images"}),
 		step("Law enforcement coordinated", workflows.Updates.Complete, workflows.CompleteInput{Obligation: "law-enforcement", By: by, Note: "FBI liaison engaged"}),
-		step("New count: about 184,000 images — crosses OMB's 100,000 line", workflows.Updates.RecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "184000", By: by, Note: "forensic review"}),
-		step("CIO determines a major incident: the OMB (1 h) and Congress (7 days) clocks start", workflows.Updates.RecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: by}),
+		step("The count as the agency states it: fewer than 100,000 people (a statement, not the number 99,999)", workflows.Updates.RecordFact, workflows.RecordFactInput{Name: "affected_count_stated", Value: "fewer than 100,000", By: by, Note: "public statement of 10 June"}),
+		step("Images of the data found on the dark web", workflows.Updates.RecordFact, workflows.RecordFactInput{Name: "dark_web_exposure", Value: "yes", By: by, Note: "at least 19 images (OIG-20-71)"}),
+		step("CIO determines a major incident by the harm test (below 100,000 people): the CISA (1 h) and Congress (7 days) clocks start", workflows.Updates.RecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: by, Note: "harm to public confidence in the biometric program"}),
+		step("Privacy officer decides not to notify individuals — a recorded decision with its rationale, not a waiver", workflows.Updates.Decide, workflows.DecideInput{Decision: "notify_individuals", Outcome: "no", Rationale: "low risk of harm: images of travelers in vehicles and license plates, no other identifiers", Assessment: "risk-assessment", By: by}),
 		step("Coordinator requests the notice to Congress: the playbook wants two approvals of its exact text", workflows.Updates.SendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: by}),
 	} {
 		if err := s.do(ctx, tc, id); err != nil {

@@ -84,9 +84,12 @@ func (w *incident) endHold(o *ObligationState, at time.Time, by, reason string) 
 }
 
 func (w *incident) validateHold(ctx workflow.Context, in HoldInput) error {
-	o, _, err := w.openObligation(in.Obligation)
+	o, def, err := w.openObligation(in.Obligation)
 	if err != nil {
 		return err
+	}
+	if def.HoldsForbidden != "" {
+		return fmt.Errorf("obligation %q may not be put on hold: %s", in.Obligation, def.HoldsForbidden)
 	}
 	if err := checkActor(in.By); err != nil {
 		return err

@@ -243,6 +243,8 @@ func TestValidatorsReject(t *testing.T) {
 		{workflows.UpdateWaive, workflows.WaiveInput{Obligation: "triage", By: "a", Reason: "ok\x1b]0;pwned\x07"}, "reason"},
 		{workflows.UpdateHold, workflows.HoldInput{Obligation: "triage", By: "a", RequestedBy: "FBI", Authority: "AG", Until: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}, "until"},
 		{workflows.UpdateHold, workflows.HoldInput{Obligation: "triage", By: "a", RequestedBy: "FBI\r\nX", Authority: "AG", Until: t0.Add(day)}, "requested_by"},
+		// Only notice to individuals may be delayed (FISMA 2014 sec. 2(d)(2)): never Congress.
+		{workflows.UpdateHold, workflows.HoldInput{Obligation: "congress-breach-report", By: "a", RequestedBy: "FBI", Authority: "AG", Until: t0.Add(day)}, "may not be put on hold: FISMA 2014 sec. 2(d)(2)"},
 		{workflows.UpdateCorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), By: "a", Reason: "typo"}, "discovered_at"},
 		{workflows.UpdateCorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), By: "a", Reason: "typo"}, "before 1970"},
 		{workflows.UpdateSetContacts, workflows.SetContactsInput{Role: "cisa", Contacts: []playbook.Contact{{Email: "report@cisа.example"}}, By: "a", Reason: "typo"}, "mixes scripts"},
