@@ -32,6 +32,7 @@ func TestRecordHistory(t *testing.T) {
 	}
 	t.Run("approvals-holds", recordApprovalsAndHolds)
 	t.Run("typed-record", recordTypedRecord)
+	t.Run("law", recordLaw)
 }
 
 // recordApprovalsAndHolds: a notice approved by two people, a fact that makes an approval lapse,
@@ -141,6 +142,36 @@ func recordTypedRecord(t *testing.T) {
 	}, 30*time.Second, 100*time.Millisecond, "the approved notice is delivered")
 	must(workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "recorded for replay tests"})
 	writeHistory(t, s, id, "incident-typed-record.json")
+}
+
+// recordLaw records an incident on the law model (the default playbook of the 2026.3 kind), so
+// replay tests and the golden audit cover its shape and its workflow.GetVersion branches:
+//
+//	BREACHFLOW_RECORD_HISTORY=1 go test ./internal/e2e/ -run TestRecordHistory/law
+//
+// It has a count that implies the major-incident determination (the CISA and Congress clocks run
+// from it), the contractor's own discovery time, a decision not to notify individuals with its
+// rationale and assessment, a decision superseded by a later one, a refused hold on the notice
+// to Congress, a hold on the notice to individuals, and a forced close.
+func recordLaw(t *testing.T) {
+	dir := t.TempDir()
+	s := startStack(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")})
+	id, _ := startCBP(t, s.client)
+	must := func(name string, arg any) {
+		_, err := update(t, s.client, id, name, arg)
+		require.NoError(t, err, name)
+	}
+	must(workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"})
+	must(workflows.UpdateComplete, workflows.CompleteInput{Obligation: "contractor-report", By: "coordinator", Note: "the subcontractor's report reached the SOC"})
+	must(workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "120000", By: "analyst", Note: "people, from the forensic review"})
+	must(workflows.UpdateDecide, workflows.DecideInput{Decision: "notify_individuals", Outcome: "yes", Rationale: "moderate risk of harm pending review", Assessment: "risk-assessment", By: "privacy-officer"})
+	must(workflows.UpdateDecide, workflows.DecideInput{Decision: "notify_individuals", Outcome: "no", Rationale: "low risk of harm: images only, no other identifiers", Assessment: "risk-assessment", By: "privacy-officer"})
+	_, err := update(t, s.client, id, workflows.UpdateHold, workflows.HoldInput{Obligation: "congress-notice", By: "coordinator",
+		RequestedBy: "FBI Cyber Division", Authority: "investigation in progress", Until: time.Now().Add(48 * time.Hour)})
+	require.ErrorContains(t, err, "may not be put on hold")
+	must(workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: "cio", Note: "confirms what the count implied"})
+	must(workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "recorded for replay tests"})
+	writeHistory(t, s, id, "incident-law.json")
 }
 
 // writeHistory waits for the incident to finish and writes its history to workflows/testdata.
