@@ -9,11 +9,7 @@
 package playbook
 
 import (
-	"fmt"
 	"strings"
-	"time"
-
-	"github.com/breachflow/breachflow/clock"
 )
 
 // FormatVersion is the playbook file format this build reads.
@@ -349,117 +345,4 @@ type Escalation struct {
 	To []string `yaml:"to" json:"to"`
 	// Every is the repeat interval (e.g. "1d").
 	Every Duration `yaml:"every" json:"every"`
-}
-
-// ClockSpec returns the deadline as a clock.Spec, resolving the playbook's defaults.
-func (p *Playbook) ClockSpec(o *Obligation) (clock.Spec, error) {
-	kind, err := clock.ParseKind(o.Deadline.Clock)
-	if err != nil {
-		return clock.Spec{}, err
-	}
-	zone := firstNonEmpty(o.Deadline.TimeZone, p.Defaults.TimeZone, "UTC")
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		return clock.Spec{}, fmt.Errorf("unknown time zone %q: use an IANA name such as America/New_York", zone)
-	}
-	cal, err := clock.CalendarByName(firstNonEmpty(o.Deadline.Calendar, p.Defaults.Calendar))
-	if err != nil {
-		return clock.Spec{}, err
-	}
-	spec := clock.Spec{Kind: kind, Amount: o.Deadline.Amount, Location: loc}
-	if kind == clock.BusinessDays {
-		closures := append(append([]string{}, p.Defaults.Closures...), o.Deadline.Closures...)
-		if spec.Calendar, err = clock.WithClosures(cal, closures); err != nil {
-			return clock.Spec{}, err
-		}
-	}
-	if cob := o.Deadline.CloseOfBusiness; cob != "" {
-		t, err := time.Parse("15:04", cob)
-		if err != nil {
-			return clock.Spec{}, fmt.Errorf("bad close_of_business %q: write a 24-hour time such as 17:00", cob)
-		}
-		spec.CloseOfBusiness = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
-	}
-	return spec, spec.Validate()
-}
-
-// AlsoDueSpec returns the clock of the obligation's second limit, in the obligation's zone and
-// calendar; ok is false when it has none.
-func (p *Playbook) AlsoDueSpec(o *Obligation) (spec clock.Spec, ok bool, err error) {
-	if o.AlsoDue == nil {
-		return clock.Spec{}, false, nil
-	}
-	second := *o
-	second.Deadline.Clock, second.Deadline.Amount, second.Deadline.CloseOfBusiness = o.AlsoDue.Clock, o.AlsoDue.Amount, ""
-	spec, err = p.ClockSpec(&second)
-	return spec, err == nil, err
-}
-
-// DeadlineKind is legal or internal_target for an obligation with a fixed deadline, "" for one
-// without.
-func (o *Obligation) DeadlineKind() string {
-	switch {
-	case o.Deadline.Clock == string(clock.None) || o.Deadline.Clock == "":
-		return ""
-	case o.Deadline.Kind == "":
-		return DeadlineLegal
-	}
-	return o.Deadline.Kind
-}
-
-// IsEnabled reports whether the obligation is in force: neither it nor its playbook ships
-// disabled.
-func (p *Playbook) IsEnabled(o *Obligation) bool {
-	return (p.Enabled == nil || *p.Enabled) && (o.Enabled == nil || *o.Enabled)
-}
-
-// Obligation returns the obligation with the given ID, or nil.
-func (p *Playbook) Obligation(id string) *Obligation {
-	for i := range p.Obligations {
-		if p.Obligations[i].ID == id {
-			return &p.Obligations[i]
-		}
-	}
-	return nil
-}
-
-// RemindersFor returns the obligation's reminder ladder (its own, or the playbook's).
-func (p *Playbook) RemindersFor(o *Obligation) []Reminder {
-	if o.Reminders != nil {
-		return o.Reminders
-	}
-	return p.Defaults.Reminders
-}
-
-// CadenceFor returns how often an obligation without a fixed deadline is brought up again.
-func (p *Playbook) CadenceFor(o *Obligation) time.Duration {
-	if o.Cadence > 0 {
-		return o.Cadence.Std()
-	}
-	return p.Defaults.Cadence.Std()
-}
-
-// EscalationFor returns the obligation's escalation (its own, or the playbook's), or nil.
-func (p *Playbook) EscalationFor(o *Obligation) *Escalation {
-	if o.Escalation != nil {
-		return o.Escalation
-	}
-	return p.Defaults.Escalation
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// RegimeID is the playbook's regime: Regime, or Name when it sets none.
-func (p *Playbook) RegimeID() string {
-	if p.Regime != "" {
-		return p.Regime
-	}
-	return p.Name
 }

@@ -52,7 +52,8 @@ type incident struct {
 	// continuing is set once the run is handing over to a new one: no delivery starts, and
 	// deliveries waiting between rounds stop (their notices stay queued in the carried state).
 	continuing bool
-	// searchAttrs remembers what was last upserted, to write only on change.
+	// lastStatus, lastNext and lastOverdue remember what was last upserted to the search
+	// attributes, to write only on change.
 	lastStatus   string
 	lastNext     time.Time
 	lastOverdue  int
