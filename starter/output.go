@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -42,6 +43,19 @@ func printStatus(out io.Writer, st workflows.Status, now time.Time) {
 		fmt.Fprintf(out, " · %d overdue", st.OverdueCount)
 	}
 	fmt.Fprintln(out)
+	// Dates the facts give, against the agency's discovery: when the breach occurred, when the
+	// contractor knew — the gaps an auditor asks about.
+	for _, name := range slices.Sorted(maps.Keys(st.Facts)) {
+		t, err := time.Parse(time.RFC3339, st.Facts[name])
+		if err != nil || st.DiscoveredAt.IsZero() {
+			continue
+		}
+		gap, rel := st.DiscoveredAt.Sub(t), "before"
+		if gap < 0 {
+			gap, rel = -gap, "after"
+		}
+		fmt.Fprintf(out, "%s %s · %s %s the discovery\n", name, show(t), workflows.FormatDuration(gap), rel)
+	}
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	obligations := st.Obligations

@@ -17,6 +17,7 @@ func TestPrintStatus(t *testing.T) {
 	now := disc.Add(30 * time.Hour)
 	st := workflows.Status{IncidentID: "INC-1", Title: "CBP", Status: "open", DiscoveredAt: disc, PlaybookName: "us-federal-breach", PlaybookVersion: "1", OverdueCount: 1}
 	st.TimeZone = "America/New_York"
+	st.Facts = map[string]string{"contractor_discovered_at": "2019-05-13T00:00:00-04:00", "location": "one port of entry"}
 	st.Obligations = []workflows.ObligationStatus{
 		{ID: "cisa-report", State: "done", AnchorAt: disc, Deadline: disc.Add(time.Hour), CompletedAt: disc.Add(40 * time.Minute), NoticesSent: 1},
 		{ID: "triage", State: "overdue", AnchorAt: disc, Deadline: disc.Add(24 * time.Hour)},
@@ -29,6 +30,7 @@ func TestPrintStatus(t *testing.T) {
 	printStatus(&out, st, now)
 	for _, want := range []string{
 		"discovered Fri 2019-05-31 09:00 EDT",
+		"contractor_discovered_at Mon 2019-05-13 00:00 EDT · 18 days 9 hours before the discovery",
 		"cisa-report        done     Fri 2019-05-31 10:00 EDT  met, 20 minutes early",
 		"triage             overdue  Sat 2019-06-01 09:00 EDT  overdue by 6 hours",
 		"omb-report         due      Sat 2019-06-01 15:50 EDT  50 minutes left",
