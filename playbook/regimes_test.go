@@ -498,8 +498,3 @@ func TestRegimePlaybooksParseStrictly(t *testing.T) {
 		})
 	}
 }
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}

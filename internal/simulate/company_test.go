@@ -2,7 +2,6 @@ package simulate_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -68,9 +67,4 @@ func TestCompany2026(t *testing.T) {
 		require.True(t, o.Deadline.Equal(w.deadline), "%s deadline: got %s, want %s", w.id, o.Deadline, w.deadline)
 		require.Equal(t, w.late, o.Late, w.id)
 	}
-}
-
-func firstErrLine(err error) string {
-	line, _, _ := strings.Cut(err.Error(), "\n")
-	return line
 }
