@@ -116,3 +116,60 @@ func TestSameActor(t *testing.T) {
 	}
 	require.Equal(t, "Mary Ann", workflows.NormalizeActor("  Mary \t Ann "))
 }
+
+// TestConcurrentActionsTakeEffectOnce: thirty copies of one action sent in the same instant —
+// whatever the handler, the action takes effect once and the others are refused with the
+// validator's message; two approvals are needed, so of thirty different approvers two count.
+func TestConcurrentActionsTakeEffectOnce(t *testing.T) {
+	t0 := time.Date(2024, 3, 4, 9, 0, 0, 0, ny)
+	for _, c := range []struct {
+		name  string
+		setup func(h *harness)
+		args  func(h *harness, i int) any
+		want  int
+	}{
+		{workflows.UpdateComplete, nil, func(_ *harness, i int) any {
+			return workflows.CompleteInput{Obligation: "congress-notice", By: fmt.Sprint("p", i)}
+		}, 1},
+		{workflows.UpdateWaive, nil, func(_ *harness, i int) any {
+			return workflows.WaiveInput{Obligation: "congress-notice", By: fmt.Sprint("p", i), Reason: "covered elsewhere"}
+		}, 1},
+		{workflows.UpdateRelease, func(h *harness) {
+			h.do(30*time.Minute, workflows.UpdateHold, workflows.HoldInput{Obligation: "congress-notice", By: "a", RequestedBy: "FBI", Authority: "AG", Until: t0.Add(48 * time.Hour)}, "")
+		}, func(_ *harness, i int) any {
+			return workflows.ReleaseInput{Obligation: "congress-notice", By: fmt.Sprint("p", i)}
+		}, 1},
+		{workflows.UpdateApprove, func(h *harness) {
+			h.do(30*time.Minute, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: "requester"}, "")
+		}, func(h *harness, i int) any {
+			return workflows.ApproveInput{Obligation: "congress-notice", By: fmt.Sprint("p", i), ContentHash: h.preview("congress-notice").Rendered.ContentHash}
+		}, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, t0, nil)
+			if c.setup != nil {
+				c.setup(h)
+			}
+			accepted := h.burst(hour, c.name, func(i int) any {
+				if i >= 30 {
+					return nil
+				}
+				return c.args(h, i)
+			})
+			h.do(2*hour, workflows.UpdateClose, workflows.CloseInput{By: "alice", Force: true, Reason: "test over"}, "")
+			h.run(approvalsInput(t, t0))
+			require.Equal(t, c.want, *accepted, "%s taken %d times of 30", c.name, *accepted)
+		})
+	}
+	// Thirty forced closes: one closes the incident; the workflow then ends.
+	h := newHarness(t, t0, nil)
+	accepted := h.burst(hour, workflows.UpdateClose, func(i int) any {
+		if i >= 30 {
+			return nil
+		}
+		return workflows.CloseInput{By: fmt.Sprint("p", i), Force: true, Reason: "done"}
+	})
+	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, approvalsInput(t, t0))
+	require.True(t, h.env.IsWorkflowCompleted())
+	require.Equal(t, 1, *accepted)
+}
