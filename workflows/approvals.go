@@ -115,6 +115,17 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 	case SameActor(in.By, n.RequestedBy):
 		return fmt.Errorf("%s requested this notice and cannot approve it: another person must", in.By)
 	}
+	// An approval releases the notice: not while a hold delays it (FISMA 2014 sec. 2(d)(2)), and
+	// not once the obligation is no longer owed (a decision not to notify, a waiver).
+	if o, _ := w.obligation(in.Obligation); o != nil {
+		if h := o.Hold; h != nil {
+			return fmt.Errorf("obligation %q is on hold until %s at the request of %s (%s): its notice may not be released; approve it after the hold is released", in.Obligation, stamp(h.Until), h.RequestedBy, h.Authority)
+		}
+		switch o.State {
+		case StateNotApplicable, StateWaived, StateDone, StateDisabled:
+			return fmt.Errorf("obligation %q is %s: its notice is no longer owed", in.Obligation, o.State)
+		}
+	}
 	for _, a := range n.Approvals {
 		if SameActor(a.By, in.By) {
 			return fmt.Errorf("%s has already approved this content", in.By)

@@ -43,6 +43,9 @@ func (w *incident) evaluate(ctx workflow.Context) {
 			w.evaluateObligation(now, o)
 		}
 	}
+	if w.st.Status == IncidentOpen {
+		w.cancelUnowedDrafts(ctx, now)
+	}
 	for _, n := range w.st.Notices {
 		if (n.State == NoticeQueued || n.State == NoticeFailing) && !w.delivering[n.Key] && !w.continuing {
 			w.startDelivery(n)
@@ -403,4 +406,33 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// ChangeCancelUnowedDrafts is the workflow.GetVersion change ID under which a notice awaiting
+// approval is cancelled, on the record, once its obligation is no longer owed (a decision not to
+// notify made it not applicable, it was waived or done): before, it could still be approved and
+// sent, and it blocked a normal close. Asked for only when that happens.
+const ChangeCancelUnowedDrafts = "cancel-unowed-drafts"
+
+// cancelUnowedDrafts cancels the notices awaiting approval whose obligation is no longer owed.
+func (w *incident) cancelUnowedDrafts(ctx workflow.Context, now time.Time) {
+	for _, n := range w.st.Notices {
+		if n.State != NoticeAwaitingApproval {
+			continue
+		}
+		o, _ := w.obligation(n.Obligation)
+		if o == nil {
+			continue
+		}
+		switch o.State {
+		case StateNotApplicable, StateWaived, StateDone, StateDisabled:
+		default:
+			continue
+		}
+		if workflow.GetVersion(ctx, ChangeCancelUnowedDrafts, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return // an incident recorded before the change replays as it ran
+		}
+		n.State = NoticeCancelled
+		w.log(now, ActorEngine, ActionApprovalCancelled, n.Obligation, "the obligation is "+o.State+": its notice is no longer owed").NoticeKey = n.Key
+	}
 }

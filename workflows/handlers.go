@@ -279,7 +279,7 @@ func (w *incident) stillRequestable(ctx workflow.Context, in SendNoticeInput) er
 		err = fmt.Errorf("the notice for %q was requested by %s while this request was being rendered (state %s): it is sent once", in.Obligation, n.RequestedBy, n.State)
 	case w.st.Status != IncidentOpen:
 		err = w.errClosed()
-	case isClosedState(o.State):
+	case isClosedState(o.State) || o.State == StateNotApplicable:
 		err = fmt.Errorf("obligation %q was %s while this request was being rendered", in.Obligation, o.State)
 	case o.Hold != nil:
 		err = fmt.Errorf("obligation %q was put on hold while this request was being rendered: release the hold first", in.Obligation)

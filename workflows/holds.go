@@ -91,6 +91,9 @@ func (w *incident) validateHold(ctx workflow.Context, in HoldInput) error {
 	if def.HoldsForbidden != "" {
 		return fmt.Errorf("obligation %q may not be put on hold: %s", in.Obligation, def.HoldsForbidden)
 	}
+	if n := w.notice(OwnNoticeKey(in.Obligation)); n != nil && (n.State == NoticeQueued || n.State == NoticeFailing) {
+		return fmt.Errorf("the notice of %q is already being delivered (%s): a hold can no longer stop it", in.Obligation, n.State)
+	}
 	if err := checkActor(in.By); err != nil {
 		return err
 	}
