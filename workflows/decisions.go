@@ -278,7 +278,7 @@ func (w *incident) anchorRefTime(anchor string) (time.Time, bool) {
 		def := w.st.Playbook.Facts[ref]
 		// A date fact is itself the anchor: the clock runs from the date it gives (the
 		// contractor's own discovery time), and a corrected date moves the clock.
-		if def.Type == playbook.FactDate {
+		if def.Type == playbook.FactDate && w.dateAnchors {
 			if h := w.st.Facts[ref]; len(h) > 0 {
 				if t, err := time.Parse(time.RFC3339, h[len(h)-1].Value); err == nil {
 					return t, true

@@ -49,6 +49,8 @@ type incident struct {
 	events int
 	// contactsChanged counts contact changes; deliveries waiting between rounds retry at once.
 	contactsChanged int
+	// dateAnchors is set when a date fact anchors a clock at the date it gives (ChangeDateFactAnchor).
+	dateAnchors bool
 	// continuing is set once the run is handing over to a new one: no delivery starts, and
 	// deliveries waiting between rounds stop (their notices stay queued in the carried state).
 	continuing bool
@@ -99,6 +101,11 @@ func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error)
 		} else if ok {
 			w.alsoSpecs[o.ID] = second
 		}
+	}
+	w.dateAnchors = true
+	if anchorsOnDateFact(pb) {
+		// Older builds ran a date fact's clock from when it was recorded.
+		w.dateAnchors = workflow.GetVersion(ctx, ChangeDateFactAnchor, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 	}
 	w.deliveryCtx, w.cancelDeliveries = workflow.WithCancel(ctx)
 	// Start the clocks before any update is handled, so that an action arriving with the first
@@ -310,4 +317,26 @@ func (w *incident) errClosed() error {
 		how = " (forced)"
 	}
 	return fmt.Errorf("the incident was closed by %s at %s%s: no further actions are accepted; open a new incident for new work", w.st.ClosedBy, stamp(w.st.ClosedAt), how)
+}
+
+// ChangeDateFactAnchor is the workflow.GetVersion change ID under which a clock anchored on a date
+// fact runs from the date the fact gives (the contractor's own discovery time), not from when it
+// was recorded. Asked for only by incidents whose playbook has such an anchor.
+const ChangeDateFactAnchor = "date-fact-anchor"
+
+// anchorsOnDateFact reports whether any clock of the playbook is anchored on a date fact.
+func anchorsOnDateFact(pb *playbook.Playbook) bool {
+	for i := range pb.Obligations {
+		o := &pb.Obligations[i]
+		anchors := append([]string(nil), o.Anchor...)
+		if o.AlsoDue != nil {
+			anchors = append(anchors, o.AlsoDue.Anchor)
+		}
+		for _, a := range anchors {
+			if kind, ref, err := playbook.ParseAnchor(a); err == nil && kind == playbook.AnchorFact && pb.Facts[ref].Type == playbook.FactDate {
+				return true
+			}
+		}
+	}
+	return false
 }
