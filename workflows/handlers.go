@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -37,23 +38,38 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 	}
 	u := Updates
 	for _, err := range []error{
-		register(ctx, u.Complete, w.complete, w.validateComplete),
-		register(ctx, u.Waive, w.waive, w.validateWaive),
-		register(ctx, u.RecordFact, w.recordFact, w.validateRecordFact),
-		register(ctx, u.SendNotice, w.sendNotice, w.validateSendNotice),
+		register(ctx, u.Complete, w.complete, withBudget(w, w.validateComplete)),
+		register(ctx, u.Waive, w.waive, withBudget(w, w.validateWaive)),
+		register(ctx, u.RecordFact, w.recordFact, withBudget(w, w.validateRecordFact)),
+		register(ctx, u.SendNotice, w.sendNotice, withBudget(w, w.validateSendNotice)),
 		register(ctx, u.Close, w.close, w.validateClose),
-		register(ctx, u.Approve, w.approve, w.validateApprove),
-		register(ctx, u.SetContacts, w.setContacts, w.validateSetContacts),
-		register(ctx, u.Hold, w.hold, w.validateHold),
-		register(ctx, u.Release, w.release, w.validateRelease),
-		register(ctx, u.CorrectDiscovery, w.correctDiscovery, w.validateCorrectDiscovery),
-		register(ctx, u.Decide, w.decide, w.validateDecide),
+		register(ctx, u.Approve, w.approve, withBudget(w, w.validateApprove)),
+		register(ctx, u.SetContacts, w.setContacts, withBudget(w, w.validateSetContacts)),
+		register(ctx, u.Hold, w.hold, withBudget(w, w.validateHold)),
+		register(ctx, u.Release, w.release, withBudget(w, w.validateRelease)),
+		register(ctx, u.CorrectDiscovery, w.correctDiscovery, withBudget(w, w.validateCorrectDiscovery)),
+		register(ctx, u.Decide, w.decide, withBudget(w, w.validateDecide)),
 	} {
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// withBudget adds to a validator the check that the incident's state stays within
+// MaxStateBytes with the action's input in it. Close has none: it must always be possible.
+func withBudget[In any](w *incident, validate func(workflow.Context, In) error) func(workflow.Context, In) error {
+	return func(ctx workflow.Context, in In) error {
+		if err := validate(ctx, in); err != nil {
+			return err
+		}
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		return w.checkStateBudget(len(raw))
+	}
 }
 
 // register sets an Update's handler and validator; the handler records the acting person's name

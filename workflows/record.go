@@ -283,3 +283,30 @@ func StitchRecord(before []LogEntry, offset int, lines []LogEntry) ([]LogEntry, 
 	}
 	return append(before[:offset:offset], lines...), nil
 }
+
+// MaxStateBytes bounds the state an incident keeps and hands to its next run (facts with their
+// history, decisions, holds, notices awaiting approval with their drafts, the latest record
+// lines): far below Temporal's 2 MB payload limit, so a continue-as-new, a status answer and the
+// final result always fit. An action that would pass it is refused, saying so.
+const MaxStateBytes = 1 << 20
+
+// MaxStartBytes bounds a new incident's input, its playbook snapshot included, to half the state
+// budget.
+const MaxStartBytes = MaxStateBytes / 2
+
+// checkStateBudget refuses an action whose input (adding bytes) would take the state past
+// MaxStateBytes.
+func (w *incident) checkStateBudget(adding int) error {
+	st := *w.st
+	if n := len(st.Log); n > carriedLogLines {
+		st.Log = st.Log[n-carriedLogLines:]
+	}
+	raw, err := json.Marshal(&st)
+	if err != nil {
+		return fmt.Errorf("measuring the incident's state: %w", err)
+	}
+	if len(raw)+adding > MaxStateBytes {
+		return fmt.Errorf("this incident already holds %d KiB of facts, decisions, holds and notices, near the %d KiB an incident can carry (Temporal's payload limit is 2 MB): record long texts as a reference to a document, or close this incident and open a follow-up that refers to it", len(raw)/1024, MaxStateBytes/1024)
+	}
+	return nil
+}

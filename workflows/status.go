@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -128,6 +129,9 @@ func ValidateStart(in StartIncidentInput) error {
 				add(fmt.Sprintf("contacts.%s[%d].email", role, i), "%q is not in an allowed domain for %s (%s): check for a typo", c.Email, role, strings.Join(r.AllowedDomains, ", "))
 			}
 		}
+	}
+	if raw, err := json.Marshal(in); err == nil && len(raw) > MaxStartBytes {
+		add("input", "the incident's input (playbooks, facts, contacts) is %d KiB: at most %d KiB, so that it fits the state an incident carries; shorten the texts or split the playbooks", len(raw)/1024, MaxStartBytes/1024)
 	}
 	var missing []string
 	for _, role := range rolesNotified(pb) {
