@@ -75,6 +75,11 @@ func (w *incident) requestApproval(ctx workflow.Context, n *NoticeRecord, needed
 	return nil
 }
 
+// ChangeRedraftAgain is the workflow.GetVersion change ID under which a notice awaiting approval
+// is rendered again when an action came in while it was being re-rendered (before, that action's
+// change was lost from the draft). Asked for only when that happens.
+const ChangeRedraftAgain = "redraft-again"
+
 // redraft re-renders every notice awaiting approval after a change of facts or decisions; if its
 // content changed, the approvals given lapse: each was bound to the content its giver read.
 func (w *incident) redraft() {
@@ -85,16 +90,26 @@ func (w *incident) redraft() {
 		w.drafting[n.Key] = true
 		workflow.Go(w.deliveryCtx, func(ctx workflow.Context) {
 			defer delete(w.drafting, n.Key)
-			r, err := w.render(ctx, n)
-			if err != nil || n.State != NoticeAwaitingApproval || r.ContentHash == n.ContentHash {
-				return
+			for {
+				seen := w.actions
+				r, err := w.render(ctx, n)
+				if err != nil || n.State != NoticeAwaitingApproval {
+					return
+				}
+				if r.ContentHash != n.ContentHash {
+					lapsed := len(n.Approvals)
+					w.setDraft(n, r)
+					n.Approvals = nil
+					w.log(workflow.Now(ctx), ActorEngine, ActionApprovalsLapsed, n.Obligation,
+						fmt.Sprintf("content changed to %s; %d approval(s) must be given again", r.ContentHash, lapsed)).NoticeKey = n.Key
+					w.changed = true
+				}
+				// An action taken while this render ran may change the text again: render once
+				// more, or approvers would sign a draft that lacks it.
+				if w.actions == seen || workflow.GetVersion(ctx, ChangeRedraftAgain, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+					return
+				}
 			}
-			lapsed := len(n.Approvals)
-			w.setDraft(n, r)
-			n.Approvals = nil
-			w.log(workflow.Now(ctx), ActorEngine, ActionApprovalsLapsed, n.Obligation,
-				fmt.Sprintf("content changed to %s; %d approval(s) must be given again", r.ContentHash, lapsed)).NoticeKey = n.Key
-			w.changed = true
 		})
 	}
 }

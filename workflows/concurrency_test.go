@@ -173,3 +173,25 @@ func TestConcurrentActionsTakeEffectOnce(t *testing.T) {
 	require.True(t, h.env.IsWorkflowCompleted())
 	require.Equal(t, 1, *accepted)
 }
+
+// TestRedraftTakesEveryChange: two facts recorded in the same instant while a notice awaits
+// approval — the second arrives while the first one's re-render is running — both reach the
+// draft the approvers will sign. (Found by a review: the second change was lost from the draft.)
+func TestRedraftTakesEveryChange(t *testing.T) {
+	t0 := time.Date(2024, 3, 4, 9, 0, 0, 0, ny)
+	h := newHarness(t, t0, nil)
+	h.do(hour, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "congress-notice", By: "alice"}, "")
+	values := []string{"5000", "184000"}
+	h.burst(2*hour, workflows.UpdateRecordFact, func(i int) any {
+		if i >= len(values) {
+			return nil
+		}
+		return workflows.RecordFactInput{Name: "affected_count", Value: values[i], By: "analyst"}
+	})
+	var p workflows.Preview
+	h.env.RegisterDelayedCallback(func() { p = h.preview("congress-notice") }, 3*hour)
+	h.do(4*hour, workflows.UpdateClose, workflows.CloseInput{By: "alice", Force: true, Reason: "test over"}, "")
+	h.run(approvalsInput(t, t0))
+	require.NotNil(t, p.Rendered)
+	require.Contains(t, p.Rendered.Text, "184000", "the draft has the latest count")
+}

@@ -93,6 +93,7 @@ func register[In any](ctx workflow.Context, u UpdateDef[In], fn func(workflow.Co
 // (their approvals lapse if the content changed), and report.
 func (w *incident) after(ctx workflow.Context) (Status, error) {
 	w.changed = true
+	w.actions++
 	w.evaluate(ctx)
 	w.redraft()
 	return w.status(workflow.Now(ctx)), nil

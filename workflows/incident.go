@@ -49,6 +49,9 @@ type incident struct {
 	events int
 	// contactsChanged counts contact changes; deliveries waiting between rounds retry at once.
 	contactsChanged int
+	// actions counts the actions taken in this run, so a re-render knows whether one came in
+	// while it ran.
+	actions int
 	// dateAnchors is set when a date fact anchors a clock at the date it gives (ChangeDateFactAnchor).
 	dateAnchors bool
 	// continuing is set once the run is handing over to a new one: no delivery starts, and
