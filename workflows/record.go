@@ -275,13 +275,31 @@ func (st *IncidentState) compact() {
 
 // StitchRecord joins the record of one run (its lines from offset on) to the record read from
 // the runs before it: a later run's copy of a line replaces the earlier one. Records of runs
-// that carried everything (offset 0) simply replace what came before. A run whose record starts
-// after the end of what came before leaves a gap: an error says so (a run is missing).
+// that carried everything (offset 0) simply replace what came before. The offset was counted by
+// the build that wrote the run, while the runs before may have been rebuilt by replay with
+// another build: the run's first line is looked for where the offset says and, failing that,
+// anywhere before it, so the two line up on content. A run whose lines cannot be lined up, or
+// that starts after the end of what came before, is an error (a run is missing, or the builds
+// disagree on the record).
 func StitchRecord(before []LogEntry, offset int, lines []LogEntry) ([]LogEntry, error) {
 	if offset > len(before) {
 		return append(before, lines...), fmt.Errorf("record lines %d to %d are missing: a run of the incident is missing from the history", len(before), offset-1)
 	}
-	return append(before[:offset:offset], lines...), nil
+	if len(lines) == 0 || offset == len(before) || sameLine(before[offset], lines[0]) {
+		return append(before[:offset:offset], lines...), nil
+	}
+	for j := len(before) - 1; j >= 0; j-- {
+		if sameLine(before[j], lines[0]) {
+			return append(before[:j:j], lines...), nil
+		}
+	}
+	return append(before[:offset:offset], lines...), fmt.Errorf("the record of a run does not line up with the run before it at line %d: lines around the handover may be missing or repeated", offset)
+}
+
+// sameLine reports whether two record lines say the same (the Update ID aside, which lines
+// recorded before it existed lack).
+func sameLine(a, b LogEntry) bool {
+	return a.At.Equal(b.At) && a.Actor == b.Actor && a.Action == b.Action && a.Obligation == b.Obligation && a.Detail == b.Detail
 }
 
 // MaxStateBytes bounds the state an incident keeps and hands to its next run (facts with their

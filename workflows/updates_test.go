@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestNewUpdateInputPairsEveryUpdate(t *testing.T) {
@@ -49,5 +51,38 @@ func TestNoticeKeyRoundTrip(t *testing.T) {
 		if _, _, err := ParseNoticeKey(bad); err == nil {
 			t.Errorf("ParseNoticeKey(%q) accepted a malformed key", bad)
 		}
+	}
+}
+
+func TestStitchRecordLinesUpOnContent(t *testing.T) {
+	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	line := func(i int) LogEntry {
+		return LogEntry{At: at.Add(time.Duration(i) * time.Minute), Actor: "engine", Action: ActionReminder, Detail: fmt.Sprint(i)}
+	}
+	var run1, run2 []LogEntry
+	for i := range 10 {
+		run1 = append(run1, line(i))
+	}
+	for i := 6; i < 14; i++ {
+		run2 = append(run2, line(i))
+	}
+	// The offset says 6, and line 6 is there: a plain join.
+	all, err := StitchRecord(run1, 6, run2)
+	if err != nil || len(all) != 14 || !sameLine(all[13], line(13)) {
+		t.Fatalf("join at the offset: %v, %d lines", err, len(all))
+	}
+	// The run before was rebuilt by a build that wrote two lines fewer: the offset (6, counted by
+	// the writing build) is wrong, the content lines up at 4.
+	rebuilt := append(append([]LogEntry{}, run1[:2]...), run1[4:]...)
+	all, err = StitchRecord(rebuilt, 6, run2)
+	if err != nil || len(all) != 12 || !sameLine(all[4], line(6)) {
+		t.Fatalf("join on content: %v, %d lines", err, len(all))
+	}
+	// Nothing lines up: said, not hidden.
+	if _, err := StitchRecord(run1, 6, []LogEntry{line(99)}); err == nil {
+		t.Fatal("a run that does not line up passed silently")
+	}
+	if _, err := StitchRecord(run1, 12, run2); err == nil {
+		t.Fatal("a gap passed silently")
 	}
 }
