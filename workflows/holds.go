@@ -125,6 +125,9 @@ func (w *incident) validateHold(ctx workflow.Context, in HoldInput) error {
 	case StateDue, StateOverdue, StateOnHold:
 		return nil
 	}
+	if o.State == StatePending {
+		return fmt.Errorf("obligation %q is pending: its clock has not started (it runs from %s); a hold pauses a running clock, so record that first or put the hold on once it runs", in.Obligation, def.Anchor.String())
+	}
 	return fmt.Errorf("obligation %q is %s: only an obligation whose clock is running can be put on hold", in.Obligation, o.State)
 }
 
