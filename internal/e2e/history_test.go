@@ -41,17 +41,8 @@ func recordApprovalsAndHolds(t *testing.T) {
 	dir := t.TempDir()
 	s := startStack(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")})
 	id, _ := startCBP(t, s.client)
-	must := func(name string, arg any) {
-		_, err := update(t, s.client, id, name, arg)
-		require.NoError(t, err, name)
-	}
-	hash := func(obligation string) string {
-		v, err := s.client.QueryWorkflow(context.Background(), id, "", workflows.QueryPreview, obligation)
-		require.NoError(t, err)
-		var p workflows.Preview
-		require.NoError(t, v.Get(&p))
-		return p.Rendered.ContentHash
-	}
+	must := mustUpdate(t, s, id)
+	hash := previewHash(t, s, id)
 	must(workflows.UpdateCorrectDiscovery, workflows.CorrectDiscoveryInput{DiscoveredAt: time.Now().Add(-2 * time.Hour), By: "coordinator", Reason: "SOC ticket shows earlier awareness"})
 	must(workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"})
 	must(workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: "cio"})
@@ -98,17 +89,8 @@ func recordTypedRecord(t *testing.T) {
 	transport := &refusingTransport{Outbox: activities.Outbox{Dir: filepath.Join(dir, "outbox")}, refuse: "dark-web-monitoring.notice"}
 	s := startStack(t, dir, transport)
 	id, _ := startCBP(t, s.client)
-	must := func(name string, arg any) {
-		_, err := update(t, s.client, id, name, arg)
-		require.NoError(t, err, name)
-	}
-	hash := func(obligation string) string {
-		v, err := s.client.QueryWorkflow(context.Background(), id, "", workflows.QueryPreview, obligation)
-		require.NoError(t, err)
-		var p workflows.Preview
-		require.NoError(t, v.Get(&p))
-		return p.Rendered.ContentHash
-	}
+	must := mustUpdate(t, s, id)
+	hash := previewHash(t, s, id)
 	require.Eventually(t, func() bool {
 		for _, n := range status(t, s.client, id).Notices {
 			if n.Key == "dark-web-monitoring/notice" && n.State == workflows.NoticeFailing {
@@ -157,10 +139,7 @@ func recordLaw(t *testing.T) {
 	dir := t.TempDir()
 	s := startStack(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")})
 	id, _ := startCBP(t, s.client)
-	must := func(name string, arg any) {
-		_, err := update(t, s.client, id, name, arg)
-		require.NoError(t, err, name)
-	}
+	must := mustUpdate(t, s, id)
 	must(workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"})
 	must(workflows.UpdateComplete, workflows.CompleteInput{Obligation: "contractor-report", By: "coordinator", Note: "the subcontractor's report reached the SOC"})
 	must(workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "affected_count", Value: "120000", By: "analyst", Note: "people, from the forensic review"})
@@ -172,6 +151,27 @@ func recordLaw(t *testing.T) {
 	must(workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true, By: "cio", Note: "confirms what the count implied"})
 	must(workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "recorded for replay tests"})
 	writeHistory(t, s, id, "incident-law.json")
+}
+
+// mustUpdate returns a function that sends an Update to the incident and fails the test if it
+// is refused.
+func mustUpdate(t *testing.T, s *stack, id string) func(name string, arg any) {
+	return func(name string, arg any) {
+		_, err := update(t, s.client, id, name, arg)
+		require.NoError(t, err, name)
+	}
+}
+
+// previewHash returns a function that reads the content hash of an obligation's notice, as an
+// approver would from `starter preview`.
+func previewHash(t *testing.T, s *stack, id string) func(obligation string) string {
+	return func(obligation string) string {
+		v, err := s.client.QueryWorkflow(context.Background(), id, "", workflows.QueryPreview, obligation)
+		require.NoError(t, err)
+		var p workflows.Preview
+		require.NoError(t, v.Get(&p))
+		return p.Rendered.ContentHash
+	}
 }
 
 // writeHistory waits for the incident to finish and writes its history to workflows/testdata.
