@@ -53,6 +53,9 @@ func (p *Playbook) validateTexts(v *validator) {
 		line(o.ID, "title", o.Title, MaxTitleLen)
 		line(o.ID, "citation", o.Citation, MaxNoteLen)
 		line(o.ID, "holds_forbidden", o.HoldsForbidden, MaxNoteLen)
+		for i, h := range o.HoldAuthorities {
+			line(o.ID, fmt.Sprintf("hold_authorities[%d]", i), h, MaxTitleLen)
+		}
 		text(o.ID, "description", o.Description, MaxSummaryLen)
 		line(o.ID, "deadline.note", o.Deadline.Note, MaxNoteLen)
 	}

@@ -233,6 +233,10 @@ type Obligation struct {
 	// "FISMA 2014 sec. 2(d)(2): only notice to individuals may be delayed"): a hold is refused,
 	// naming it.
 	HoldsForbidden string `yaml:"holds_forbidden,omitempty" json:"holds_forbidden,omitempty"`
+	// HoldAuthorities, when set, lists who may ask for a hold (e.g. FISMA 2014 sec. 2(d)(2): the
+	// Attorney General, the head of an element of the intelligence community, the Secretary of
+	// Homeland Security): a hold's authority must name one of them.
+	HoldAuthorities []string `yaml:"hold_authorities,omitempty" json:"hold_authorities,omitempty"`
 	// Description gives detail for the people doing the work.
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 	// Owner is the role responsible; reminders go to it.

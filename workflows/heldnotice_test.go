@@ -33,6 +33,7 @@ obligations:
     deadline: {clock: none, note: without unreasonable delay}
     when: [{decision: notify_individuals, not_equals: "no"}]
     notice: {template: individual-notice, to: [people], send: manual, approvals: 2, completes_obligation: true}
+    hold_authorities: [Attorney General, intelligence community, Secretary of Homeland Security]
 `
 
 // TestHeldOrDecidedNoticeIsNotSent: a notice to individuals awaiting approval cannot be released
@@ -50,6 +51,8 @@ func TestHeldOrDecidedNoticeIsNotSent(t *testing.T) {
 	}
 	h.do(hour, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "individual-notice", By: "alice"}, "")
 	h.env.RegisterDelayedCallback(func() { p = h.preview("individual-notice") }, hour+time.Minute)
+	h.do(2*hour-time.Minute, workflows.UpdateHold, workflows.HoldInput{Obligation: "individual-notice", By: "alice", RequestedBy: "FBI Cyber Division",
+		Authority: "the agent in charge", Until: t0.Add(72 * hour)}, "a hold must be asked for by Attorney General, or intelligence community")
 	h.do(2*hour, workflows.UpdateHold, workflows.HoldInput{Obligation: "individual-notice", By: "alice", RequestedBy: "FBI Cyber Division",
 		Authority: "request of the Attorney General", Until: t0.Add(72 * hour)}, "")
 	approve(3*hour, "bob", "is on hold until")

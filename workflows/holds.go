@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +91,11 @@ func (w *incident) validateHold(ctx workflow.Context, in HoldInput) error {
 	}
 	if def.HoldsForbidden != "" {
 		return fmt.Errorf("obligation %q may not be put on hold: %s", in.Obligation, def.HoldsForbidden)
+	}
+	if len(def.HoldAuthorities) > 0 && !slices.ContainsFunc(def.HoldAuthorities, func(a string) bool {
+		return strings.Contains(strings.ToLower(in.Authority), strings.ToLower(a))
+	}) {
+		return fmt.Errorf("authority %q may not delay obligation %q: a hold must be asked for by %s", in.Authority, in.Obligation, strings.Join(def.HoldAuthorities, ", or "))
 	}
 	if n := w.notice(OwnNoticeKey(in.Obligation)); n != nil && (n.State == NoticeQueued || n.State == NoticeFailing) {
 		return fmt.Errorf("the notice of %q is already being delivered (%s): a hold can no longer stop it", in.Obligation, n.State)
