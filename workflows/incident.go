@@ -49,6 +49,8 @@ type incident struct {
 	events int
 	// contactsChanged counts contact changes; deliveries waiting between rounds retry at once.
 	contactsChanged int
+	// budget is the validators' estimate of the state's size (checkStateBudget).
+	budget struct{ estimate, unmeasured int }
 	// actions counts the actions taken in this run, so a re-render knows whether one came in
 	// while it ran.
 	actions int

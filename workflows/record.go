@@ -313,18 +313,30 @@ const MaxStateBytes = 1 << 20
 const MaxStartBytes = MaxStateBytes / 2
 
 // checkStateBudget refuses an action whose input (adding bytes) would take the state past
-// MaxStateBytes.
+// MaxStateBytes. Measuring means encoding the whole state, so it measures only now and then — every
+// budgetEvery actions, or when an estimate (the last measure plus twice what the actions since
+// brought in) comes within half of the budget — and exactly near the limit. The estimate lives in
+// validators only, which never run on replay, so it never touches what the workflow does.
 func (w *incident) checkStateBudget(adding int) error {
-	st := *w.st
-	if n := len(st.Log); n > carriedLogLines {
-		st.Log = st.Log[n-carriedLogLines:]
+	if w.budget.unmeasured >= budgetEvery || w.budget.estimate+2*adding > MaxStateBytes/2 || w.budget.estimate == 0 {
+		st := *w.st
+		if n := len(st.Log); n > carriedLogLines {
+			st.Log = st.Log[n-carriedLogLines:]
+		}
+		raw, err := json.Marshal(&st)
+		if err != nil {
+			return fmt.Errorf("measuring the incident's state: %w", err)
+		}
+		w.budget.estimate, w.budget.unmeasured = len(raw), 0
 	}
-	raw, err := json.Marshal(&st)
-	if err != nil {
-		return fmt.Errorf("measuring the incident's state: %w", err)
+	if w.budget.estimate+adding > MaxStateBytes {
+		return fmt.Errorf("this incident already holds %d KiB of facts, decisions, holds and notices, near the %d KiB an incident can carry (Temporal's payload limit is 2 MB): record long texts as a reference to a document, or close this incident and open a follow-up that refers to it", w.budget.estimate/1024, MaxStateBytes/1024)
 	}
-	if len(raw)+adding > MaxStateBytes {
-		return fmt.Errorf("this incident already holds %d KiB of facts, decisions, holds and notices, near the %d KiB an incident can carry (Temporal's payload limit is 2 MB): record long texts as a reference to a document, or close this incident and open a follow-up that refers to it", len(raw)/1024, MaxStateBytes/1024)
-	}
+	// What the action brings in lands in the state about twice (the value and its record line).
+	w.budget.estimate += 2*adding + 256
+	w.budget.unmeasured++
 	return nil
 }
+
+// budgetEvery is how many accepted actions may pass between two measures of the state.
+const budgetEvery = 64

@@ -10,9 +10,10 @@ package incidentfile
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -195,12 +196,12 @@ func Parse(name string, data []byte) (*File, error) {
 	} else if err := playbook.CheckLine("playbook", f.Playbook, playbook.MaxTitleLen); err != nil {
 		add(err)
 	}
-	for _, id := range sortedKeys(f.Facts) {
+	for _, id := range slices.Sorted(maps.Keys(f.Facts)) {
 		if err := playbook.CheckLine("facts."+id, string(f.Facts[id]), playbook.MaxFactTextLen); err != nil {
 			add(err)
 		}
 	}
-	for _, role := range sortedKeys(f.Contacts) {
+	for _, role := range slices.Sorted(maps.Keys(f.Contacts)) {
 		for i, c := range f.Contacts[role] {
 			field := fmt.Sprintf("contacts.%s[%d]", role, i)
 			if err := playbook.CheckLine(field+".name", c.Name, playbook.MaxTitleLen); err != nil {
@@ -230,9 +231,15 @@ func (f *File) Input(id string, pb *playbook.Playbook, by string, now time.Time,
 		Contacts:   f.Contacts,
 		StartedBy:  by,
 	}
+	// shift moves date facts with a discovery moved to now, so their gaps to it stay as written
+	// (the contractor knew 18 days before the agency, whenever the example runs).
+	var shift time.Duration
 	switch {
 	case discoveredNow || f.DiscoveredAt == "now":
 		in.DiscoveredAt = now
+		if t, err := time.Parse(time.RFC3339, f.DiscoveredAt); err == nil {
+			shift = now.Sub(t)
+		}
 	case f.DiscoveredAt != "":
 		t, err := time.Parse(time.RFC3339, f.DiscoveredAt)
 		if err != nil {
@@ -243,19 +250,14 @@ func (f *File) Input(id string, pb *playbook.Playbook, by string, now time.Time,
 		}
 		in.DiscoveredAt = t
 	}
-	for _, n := range sortedKeys(f.Facts) {
-		in.Facts = append(in.Facts, workflows.FactInput{Name: n, Value: string(f.Facts[n]), At: in.DiscoveredAt})
+	for _, n := range slices.Sorted(maps.Keys(f.Facts)) {
+		v := string(f.Facts[n])
+		if t, err := time.Parse(time.RFC3339, v); err == nil && shift != 0 && pb.Facts[n].Type == playbook.FactDate {
+			v = t.Add(shift).In(t.Location()).Format(time.RFC3339)
+		}
+		in.Facts = append(in.Facts, workflows.FactInput{Name: n, Value: v, At: in.DiscoveredAt})
 	}
 	return in, workflows.ValidateStart(in)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // short cuts a value quoted in an error to 60 characters.

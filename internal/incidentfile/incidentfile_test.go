@@ -301,3 +301,32 @@ func TestFactScalars(t *testing.T) {
 		})
 	}
 }
+
+// TestDiscoveredNowKeepsDateGaps: an incident file started as discovered now (the demo) moves its
+// date facts with the discovery, so the contractor still knew 18 days before the agency.
+func TestDiscoveredNowKeepsDateGaps(t *testing.T) {
+	raw, err := os.ReadFile("../../examples/cbp-2019.yaml")
+	require.NoError(t, err)
+	f, err := incidentfile.Parse("cbp-2019.yaml", raw)
+	require.NoError(t, err)
+	set, err := templates.Load(templates.Embedded())
+	require.NoError(t, err)
+	data, err := fs.ReadFile(templates.Embedded(), "playbooks/us-federal-breach.yaml")
+	require.NoError(t, err)
+	pb, err := playbook.Parse("us-federal-breach.yaml", data, set)
+	require.NoError(t, err)
+	now := time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC)
+	in, err := f.Input(workflows.NewIncidentID(), pb, "coordinator", now, true)
+	require.NoError(t, err)
+	require.True(t, in.DiscoveredAt.Equal(now))
+	for _, fact := range in.Facts {
+		if fact.Name == "contractor_discovered_at" {
+			got, err := time.Parse(time.RFC3339, fact.Value)
+			require.NoError(t, err)
+			// 31 May 2019 09:00 EDT less 13 May 2019 00:00 EDT: 18 days 9 hours.
+			require.Equal(t, 18*24*time.Hour+9*time.Hour, now.Sub(got))
+			return
+		}
+	}
+	t.Fatal("no contractor_discovered_at fact")
+}
