@@ -139,11 +139,7 @@ func fileSignature(u *unit, trusted []ed25519.PublicKey) SignatureCheck {
 	if u.manifestDir == "" {
 		return noManifest(u.file)
 	}
-	raw, err := os.ReadFile(filepath.Join(u.manifestDir, ManifestFile))
-	if err != nil {
-		return SignatureCheck{Status: SignatureBad, Detail: err.Error()}
-	}
-	return VerifyManifest(u.manifestDir, raw, trusted)
+	return VerifyManifest(u.manifestDir, u.manifestRaw, trusted)
 }
 
 func hashError(path, expected, actual string) string {

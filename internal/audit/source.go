@@ -20,6 +20,9 @@ type unit struct {
 	file        string
 	expected    string
 	manifestDir string
+	// manifestRaw are the bytes of that manifest, read once: the hash taken from it and the
+	// signature checked over it are of the same bytes.
+	manifestRaw []byte
 	// live are runs read from Temporal.
 	live       []fetchedRun
 	incidentID string
@@ -86,10 +89,10 @@ func isExport(dir string) bool {
 // fileUnit is a single history file; a manifest next to it that lists it gives its hash.
 func fileUnit(path string) *unit {
 	u := &unit{source: path, file: path}
-	if m, err := ReadManifest(filepath.Dir(path)); err == nil {
+	if m, raw, err := readManifest(filepath.Dir(path)); err == nil {
 		for _, r := range m.Runs {
 			if r.File == filepath.Base(path) {
-				u.expected, u.manifestDir = r.SHA256, filepath.Dir(path)
+				u.expected, u.manifestDir, u.manifestRaw = r.SHA256, filepath.Dir(path), raw
 			}
 		}
 	}
