@@ -391,6 +391,24 @@ func (v *validator) escalation(p *Playbook, obligation, field string, e *Escalat
 		v.role(p, obligation, fmt.Sprintf("%s.to[%d]", field, i), r)
 	}
 	v.duration(obligation, field+".every", e.Every, false)
+	if len(e.Then) > MaxEscalationSteps {
+		v.add(obligation, field+".then", fmt.Sprintf("%d steps: at most %d", len(e.Then), MaxEscalationSteps))
+	}
+	var prev Duration
+	for i, st := range e.Then {
+		f := fmt.Sprintf("%s.then[%d]", field, i)
+		v.duration(obligation, f+".every", st.Every, false)
+		switch {
+		case st.After <= prev:
+			v.add(obligation, f+".after", fmt.Sprintf("must come after the step before (%s): list the steps in order", prev.Std()))
+		case clock.CheckLead(st.After.Std()) != nil:
+			v.add(obligation, f+".after", clock.CheckLead(st.After.Std()).Error())
+		}
+		prev = st.After
+	}
+	if e.Max < 0 || e.Max > 10000 {
+		v.add(obligation, field+".max", fmt.Sprintf("%d: give a cap from 1 to 10000, or leave it out", e.Max))
+	}
 }
 
 func keys[V any](m map[string]V) string {

@@ -349,4 +349,21 @@ type Escalation struct {
 	To []string `yaml:"to" json:"to"`
 	// Every is the repeat interval (e.g. "1d").
 	Every Duration `yaml:"every" json:"every"`
+	// Then slows the escalation down as the obligation stays overdue, so it helps rather than
+	// floods: e.g. daily for a week, then weekly ([{after: 7d, every: 7d}]). Steps in order of
+	// After, the time since the deadline from which their interval applies.
+	Then []EscalationStep `yaml:"then,omitempty" json:"then,omitempty"`
+	// Max caps how many escalations one deadline sends (zero: no cap).
+	Max int `yaml:"max,omitempty" json:"max,omitempty"`
 }
+
+// EscalationStep is a later pace of an escalation.
+type EscalationStep struct {
+	// After is the time since the deadline from which Every applies.
+	After Duration `yaml:"after" json:"after"`
+	// Every is the interval from then on.
+	Every Duration `yaml:"every" json:"every"`
+}
+
+// MaxEscalationSteps bounds Escalation.Then.
+const MaxEscalationSteps = 8

@@ -248,8 +248,12 @@ func (w *incident) rungs(o *ObligationState, def *playbook.Obligation, now time.
 	}
 	if esc := pb.EscalationFor(def); esc != nil {
 		series := fmt.Sprintf("escalation/%d", o.Deadline.Unix())
-		rs = append(rs, seriesRungs(series, templates.KindEscalation, o.Deadline, esc.Every.Std(),
-			time.Time{}, o.Repeats[series], now, nil)...)
+		if len(esc.Then) == 0 && esc.Max == 0 {
+			rs = append(rs, seriesRungs(series, templates.KindEscalation, o.Deadline, esc.Every.Std(),
+				time.Time{}, o.Repeats[series], now, nil)...)
+		} else {
+			rs = append(rs, pacedRungs(series, o.Deadline, esc, o.Repeats[series], now)...)
+		}
 	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].at.Before(rs[j].at) })
 	return rs
@@ -435,4 +439,75 @@ func (w *incident) cancelUnowedDrafts(ctx workflow.Context, now time.Time) {
 		n.State = NoticeCancelled
 		w.log(now, ActorEngine, ActionApprovalCancelled, n.Obligation, "the obligation is "+o.State+": its notice is no longer owed").NoticeKey = n.Key
 	}
+}
+
+// pace is one stretch of an escalation: from start (since the deadline) on, every interval.
+type pace struct{ start, every time.Duration }
+
+// pacedRungs is seriesRungs for an escalation that slows down (Then) or stops (Max): its k-th
+// rung falls where the paces put it, counted across them, so keys and firing times are the same
+// whichever run computes them. It computes rather than walks, like seriesRungs.
+func pacedRungs(series string, deadline time.Time, esc *playbook.Escalation, done int, now time.Time) []rung {
+	paces := []pace{{0, esc.Every.Std()}}
+	for _, st := range esc.Then {
+		paces = append(paces, pace{st.After.Std(), st.Every.Std()})
+	}
+	limit := maxRepeats
+	if esc.Max > 0 {
+		limit = min(esc.Max, maxRepeats)
+	}
+	// at returns the k-th rung's time (k from 1).
+	at := func(k int) time.Time {
+		for i, p := range paces {
+			n := -1 // rungs in this pace; -1: the last pace has no end
+			if i+1 < len(paces) {
+				n = int((paces[i+1].start - p.start + p.every - 1) / p.every)
+			}
+			if n < 0 || k <= n {
+				return deadline.Add(p.start + time.Duration(k-1)*p.every)
+			}
+			k -= n
+		}
+		return time.Time{}
+	}
+	// count returns how many rungs fall at or before t.
+	count := func(t time.Time) int {
+		if t.Before(deadline) {
+			return 0
+		}
+		since, total := t.Sub(deadline), 0
+		for i, p := range paces {
+			end := time.Duration(-1)
+			if i+1 < len(paces) {
+				end = paces[i+1].start
+			}
+			if since < p.start {
+				break
+			}
+			if end >= 0 && since >= end {
+				total += int((end - p.start + p.every - 1) / p.every)
+				continue
+			}
+			total += int((since-p.start)/p.every) + 1
+			break
+		}
+		return total
+	}
+	mk := func(k int) rung {
+		return rung{key: fmt.Sprintf("%s/%d", series, k), at: at(k), kind: templates.KindEscalation, series: series, k: k,
+			label: fmt.Sprintf("%s %d", templates.KindEscalation, k)}
+	}
+	k0, kNow := done+1, min(count(now), limit)
+	var rs []rung
+	if kNow >= k0 {
+		r := mk(kNow)
+		if r.skipped = kNow - k0; r.skipped > 0 {
+			r.firstSkipped = mk(k0).label
+		}
+		rs = append(rs, r)
+	}
+	if next := max(k0, kNow+1); next <= limit {
+		rs = append(rs, mk(next))
+	}
+	return rs
 }

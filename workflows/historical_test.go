@@ -95,7 +95,9 @@ func TestHistoricalIncidentsStayBounded(t *testing.T) {
 					skipped += max(e.Count, 1)
 				}
 			}
-			require.Greater(t, skipped, 300*years, "years of missed daily escalations are counted, not listed")
+			// Escalations are daily for a week, weekly to three months, then monthly: a year of
+			// them is over a dozen per overdue obligation, counted on one line, not listed.
+			require.Greater(t, skipped, 12*years, "years of missed escalations are counted, not listed")
 
 			require.Equal(t, facts, recorded, "every fact was recorded")
 			require.Greater(t, runs, 0, "thousands of facts span several runs")
