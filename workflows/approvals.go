@@ -115,10 +115,7 @@ func (w *incident) redraft() {
 }
 
 func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error {
-	if w.st.Status != IncidentOpen {
-		return w.errClosed()
-	}
-	if err := checkActor(in.By); err != nil {
+	if err := w.checkOpen(in.By); err != nil {
 		return err
 	}
 	n := w.notice(OwnNoticeKey(in.Obligation))

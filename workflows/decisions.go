@@ -69,10 +69,7 @@ func (d ImpliedDetermination) String() string {
 func (in *DecideInput) actor() *string { return &in.By }
 
 func (w *incident) validateDecide(ctx workflow.Context, in DecideInput) error {
-	if w.st.Status != IncidentOpen {
-		return w.errClosed()
-	}
-	if err := checkActor(in.By); err != nil {
+	if err := w.checkOpen(in.By); err != nil {
 		return err
 	}
 	def, ok := w.st.Playbook.Decisions[in.Decision]

@@ -12,10 +12,7 @@ import (
 // Facts and determinations: the record-fact Update.
 
 func (w *incident) validateRecordFact(ctx workflow.Context, in RecordFactInput) error {
-	if w.st.Status != IncidentOpen {
-		return w.errClosed()
-	}
-	if err := checkActor(in.By); err != nil {
+	if err := w.checkOpen(in.By); err != nil {
 		return err
 	}
 	if err := checkPast(ctx, "at", in.At); err != nil {

@@ -161,10 +161,7 @@ func (w *incident) stillRequestable(ctx workflow.Context, in SendNoticeInput) er
 }
 
 func (w *incident) validateClose(ctx workflow.Context, in CloseInput) error {
-	if w.st.Status != IncidentOpen {
-		return w.errClosed()
-	}
-	if err := checkActor(in.By); err != nil {
+	if err := w.checkOpen(in.By); err != nil {
 		return err
 	}
 	if in.Force {
@@ -275,10 +272,7 @@ func names[V any](m map[string]V) string {
 }
 
 func (w *incident) validateSetContacts(ctx workflow.Context, in SetContactsInput) error {
-	if w.st.Status != IncidentOpen {
-		return w.errClosed()
-	}
-	if err := checkActor(in.By); err != nil {
+	if err := w.checkOpen(in.By); err != nil {
 		return err
 	}
 	role, ok := w.st.Playbook.Roles[in.Role]

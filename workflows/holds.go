@@ -177,10 +177,7 @@ func (w *incident) release(ctx workflow.Context, in ReleaseInput) (Status, error
 }
 
 func (w *incident) validateCorrectDiscovery(ctx workflow.Context, in CorrectDiscoveryInput) error {
-	if w.st.Status != IncidentOpen {
-		return w.errClosed()
-	}
-	if err := checkActor(in.By); err != nil {
+	if err := w.checkOpen(in.By); err != nil {
 		return err
 	}
 	if in.DiscoveredAt.IsZero() {

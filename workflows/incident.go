@@ -315,6 +315,15 @@ func isClosedState(s string) bool {
 	return s == StateDone || s == StateWaived
 }
 
+// checkOpen is the start of a validator: the incident still takes actions, and the person acting
+// is named.
+func (w *incident) checkOpen(by string) error {
+	if w.st.Status != IncidentOpen {
+		return w.errClosed()
+	}
+	return checkActor(by)
+}
+
 // errClosed is returned by validators once the incident is closed: it says who closed it and when.
 func (w *incident) errClosed() error {
 	how := ""

@@ -104,18 +104,7 @@ func seriesRungs(series, kind string, first time.Time, every time.Duration, afte
 	if !now.Before(first) {
 		kNow = min(int(now.Sub(first)/every)+1, maxRepeats)
 	}
-	var rs []rung
-	if kNow >= k0 {
-		r := mk(kNow)
-		if r.skipped = kNow - k0; r.skipped > 0 {
-			r.firstSkipped = mk(k0).label
-		}
-		rs = append(rs, r)
-	}
-	if next := max(k0, kNow+1); next <= maxRepeats {
-		rs = append(rs, mk(next))
-	}
-	return rs
+	return dueAndNext(k0, kNow, maxRepeats, mk)
 }
 
 // maxRepeats bounds repeating rungs; a year of daily escalations is well inside it.
@@ -178,6 +167,13 @@ func pacedRungs(series string, deadline time.Time, esc *playbook.Escalation, don
 			label: fmt.Sprintf("%s %d", templates.KindEscalation, k)}
 	}
 	k0, kNow := done+1, min(count(now), limit)
+	return dueAndNext(k0, kNow, limit, mk)
+}
+
+// dueAndNext lists what matters now of a series whose rungs up to k0-1 were handled and up to
+// kNow are due: the latest due one, carrying how many earlier unhandled ones it supersedes, and
+// the first still to come, if the series (at most limit rungs) has one.
+func dueAndNext(k0, kNow, limit int, mk func(k int) rung) []rung {
 	var rs []rung
 	if kNow >= k0 {
 		r := mk(kNow)
