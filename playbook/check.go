@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"strings"
 	"fmt"
 	"maps"
 	"slices"
@@ -54,7 +55,11 @@ func (p *Playbook) validateTexts(v *validator) {
 		line(o.ID, "citation", o.Citation, MaxNoteLen)
 		line(o.ID, "holds_forbidden", o.HoldsForbidden, MaxNoteLen)
 		for i, h := range o.HoldAuthorities {
-			line(o.ID, fmt.Sprintf("hold_authorities[%d]", i), h, MaxTitleLen)
+			f := fmt.Sprintf("hold_authorities[%d]", i)
+			if strings.TrimSpace(h) == "" {
+				v.add(o.ID, f, "empty: name who may ask for a hold (an empty name would let anyone)")
+			}
+			line(o.ID, f, h, MaxTitleLen)
 		}
 		text(o.ID, "description", o.Description, MaxSummaryLen)
 		line(o.ID, "deadline.note", o.Deadline.Note, MaxNoteLen)

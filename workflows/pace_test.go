@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -86,4 +87,9 @@ func parsePlaybook(src string) (*playbook.Playbook, error) {
 		return nil, err
 	}
 	return playbook.Parse("test.yaml", []byte(src), set)
+}
+
+func TestEmptyHoldAuthorityRefused(t *testing.T) {
+	_, err := parsePlaybook(strings.Replace(pacedPlaybook, "    deadline: {clock: hours, amount: 1}\n", "    deadline: {clock: hours, amount: 1}\n    hold_authorities: [\"\"]\n", 1))
+	require.ErrorContains(t, err, "hold_authorities[0]: empty")
 }
