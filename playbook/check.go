@@ -1,10 +1,10 @@
 package playbook
 
 import (
-	"strings"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // normalizeAddresses converts contacts with a non-ASCII domain to its ASCII (IDNA) form; any
