@@ -16,6 +16,7 @@ import (
 // DecideInput records a decision (the playbook's decisions): an outcome, the rationale and the
 // assessment it rests on. A later decision supersedes an earlier one; both stay on the record.
 type DecideInput struct {
+	Signed
 	// Decision is the decision's ID from the playbook, e.g. notify_individuals.
 	Decision string `json:"decision"`
 	// Outcome is one of the decision's outcomes (default yes or no).

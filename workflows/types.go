@@ -67,6 +67,7 @@ type IncidentResult struct {
 
 // CompleteInput marks an obligation done.
 type CompleteInput struct {
+	Signed
 	Obligation string `json:"obligation"`
 	// By names the person acting; required.
 	By string `json:"by"`
@@ -78,6 +79,7 @@ type CompleteInput struct {
 
 // WaiveInput waives an obligation.
 type WaiveInput struct {
+	Signed
 	Obligation string `json:"obligation"`
 	By         string `json:"by"`
 	// Reason is required: an auditor must see why.
@@ -86,6 +88,7 @@ type WaiveInput struct {
 
 // RecordFactInput records a fact or a determination.
 type RecordFactInput struct {
+	Signed
 	// Name is a fact ID, or a determination ID when Determination is true.
 	Name string `json:"name"`
 	// Value is the raw value (determinations take true/false, yes/no).
@@ -101,12 +104,14 @@ type RecordFactInput struct {
 // SendNoticeInput requests an obligation's notice: it is sent at once, unless the playbook
 // wants approvals first (see ApproveInput).
 type SendNoticeInput struct {
+	Signed
 	Obligation string `json:"obligation"`
 	By         string `json:"by"`
 }
 
 // HoldInput puts an obligation on hold (or extends the hold in force).
 type HoldInput struct {
+	Signed
 	Obligation  string    `json:"obligation"`
 	By          string    `json:"by"`
 	RequestedBy string    `json:"requested_by"`
@@ -117,6 +122,7 @@ type HoldInput struct {
 
 // ReleaseInput ends a hold before it expires.
 type ReleaseInput struct {
+	Signed
 	Obligation string `json:"obligation"`
 	By         string `json:"by"`
 	Note       string `json:"note,omitempty"`
@@ -125,6 +131,7 @@ type ReleaseInput struct {
 // CorrectDiscoveryInput corrects when the organization became aware of the breach; every clock
 // anchored on discovery re-arms.
 type CorrectDiscoveryInput struct {
+	Signed
 	DiscoveredAt time.Time `json:"discovered_at"`
 	By           string    `json:"by"`
 	Reason       string    `json:"reason"`
@@ -133,6 +140,7 @@ type CorrectDiscoveryInput struct {
 // SetContactsInput replaces a role's contacts in this incident, e.g. to fix an address a notice
 // bounced on; notices still failing use the new addresses on their next round.
 type SetContactsInput struct {
+	Signed
 	Role     string             `json:"role"`
 	Contacts []playbook.Contact `json:"contacts"`
 	By       string             `json:"by"`
@@ -141,6 +149,7 @@ type SetContactsInput struct {
 
 // CloseInput closes the incident.
 type CloseInput struct {
+	Signed
 	By string `json:"by"`
 	// Force closes even with obligations open or notices undelivered; Reason is then required.
 	Force  bool   `json:"force,omitempty"`
@@ -293,6 +302,7 @@ type Approval struct {
 
 // ApproveInput approves the notice awaiting approval, bound to the content hash the approver read.
 type ApproveInput struct {
+	Signed
 	Obligation string `json:"obligation"`
 	By         string `json:"by"`
 	// ContentHash is the hash shown by `starter preview` (at least its first 12 characters).

@@ -24,25 +24,31 @@ const (
 // ExportSigningKey reads the export signing key from EnvExportSigningKeyFile or
 // EnvExportSigningKey; nil when neither is set. Setting both is an error.
 func ExportSigningKey() (ed25519.PrivateKey, error) {
-	file := strings.TrimSpace(os.Getenv(EnvExportSigningKeyFile))
-	inline := strings.TrimSpace(os.Getenv(EnvExportSigningKey))
+	return signingKeyFromEnv(EnvExportSigningKeyFile, EnvExportSigningKey)
+}
+
+// signingKeyFromEnv reads an Ed25519 private key from a file named by fileVar or inline from
+// inlineVar; nil when neither is set.
+func signingKeyFromEnv(fileVar, inlineVar string) (ed25519.PrivateKey, error) {
+	file := strings.TrimSpace(os.Getenv(fileVar))
+	inline := strings.TrimSpace(os.Getenv(inlineVar))
 	switch {
 	case file != "" && inline != "":
-		return nil, fmt.Errorf("both %s and %s are set; set only one", EnvExportSigningKeyFile, EnvExportSigningKey)
+		return nil, fmt.Errorf("both %s and %s are set; set only one", fileVar, inlineVar)
 	case file != "":
 		data, err := os.ReadFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvExportSigningKeyFile, err)
+			return nil, fmt.Errorf("%s: %w", fileVar, err)
 		}
 		key, err := audit.ParseSigningKey(string(data))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", EnvExportSigningKeyFile, file, err)
+			return nil, fmt.Errorf("%s: %s: %w", fileVar, file, err)
 		}
 		return key, nil
 	case inline != "":
 		key, err := audit.ParseSigningKey(inline)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", EnvExportSigningKey, err)
+			return nil, fmt.Errorf("%s: %w", inlineVar, err)
 		}
 		return key, nil
 	}
