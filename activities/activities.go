@@ -77,6 +77,12 @@ type SendNoticeInput struct {
 	// attempt composes the same message.
 	Date   time.Time          `json:"date"`
 	Notice templates.Rendered `json:"notice"`
+	// Template and Kind name the notice template and kind (notice, reminder, escalation,
+	// hold-expiring); Due is when the notice was meant to leave (zero when there is none). They
+	// label metrics and never change the message; histories written before them lack them.
+	Template string    `json:"template,omitempty"`
+	Kind     string    `json:"kind,omitempty"`
+	Due      time.Time `json:"due,omitzero"`
 }
 
 // SendNoticeResult is the delivery receipt of a notice.

@@ -95,7 +95,7 @@ func (w *incident) evaluateObligation(now time.Time, o *ObligationState) {
 		w.log(now, ActorEngine, ActionOverdue, o.ID, "deadline "+stamp(o.Deadline)+" passed")
 	}
 	if n := def.Notice; n != nil && n.Send == playbook.SendOnDue && w.notice(OwnNoticeKey(o.ID)) == nil {
-		w.queueNotice(now, o.ID, templates.KindNotice, OwnNoticeKey(o.ID), n.Template, n.To, n.Cc, ActorEngine)
+		w.queueNotice(now, o.Deadline, o.ID, templates.KindNotice, OwnNoticeKey(o.ID), n.Template, n.To, n.Cc, ActorEngine)
 	}
 	// Of the rungs of one kind that are due now, only the latest is sent: after an outage, one
 	// reminder that says where things stand beats a burst of stale ones. The others are recorded
@@ -197,7 +197,7 @@ func (w *incident) sendRung(now time.Time, o *ObligationState, def *playbook.Obl
 		to, cc = w.st.Playbook.EscalationFor(def).To, []string{def.Owner}
 	}
 	key := RungNoticeKey(o.ID, r.key)
-	w.queueNotice(now, o.ID, r.kind, key, r.kind, to, cc, ActorEngine)
+	w.queueNotice(now, r.at, o.ID, r.kind, key, r.kind, to, cc, ActorEngine)
 	w.log(now, ActorEngine, Action(r.kind), o.ID, r.label).NoticeKey = key
 }
 

@@ -117,18 +117,18 @@ func (w *incident) validateSendNotice(ctx workflow.Context, in SendNoticeInput) 
 
 func (w *incident) sendNotice(ctx workflow.Context, in SendNoticeInput) (Status, error) {
 	now := workflow.Now(ctx)
-	_, def := w.obligation(in.Obligation)
+	o, def := w.obligation(in.Obligation)
 	n := def.Notice
 	if n.Approvals > 0 {
 		rec := &NoticeRecord{Key: OwnNoticeKey(in.Obligation), Obligation: in.Obligation, Kind: templates.KindNotice,
-			Template: n.Template, ToRoles: n.To, CcRoles: n.Cc, RequestedAt: now, RequestedBy: in.By}
+			Template: n.Template, ToRoles: n.To, CcRoles: n.Cc, RequestedAt: now, RequestedBy: in.By, Due: o.Deadline}
 		if err := w.requestApproval(ctx, rec, n.Approvals, func() error { return w.stillRequestable(ctx, in) }); err != nil {
 			return Status{}, err
 		}
 		return w.after(ctx)
 	}
 	key := OwnNoticeKey(in.Obligation)
-	w.queueNotice(now, in.Obligation, templates.KindNotice, key, n.Template, n.To, n.Cc, in.By)
+	w.queueNotice(now, o.Deadline, in.Obligation, templates.KindNotice, key, n.Template, n.To, n.Cc, in.By)
 	w.act(ctx, in.By, ActionNoticeRequested, in.Obligation, "").NoticeKey = key
 	return w.after(ctx)
 }

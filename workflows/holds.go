@@ -70,7 +70,7 @@ func (w *incident) holdReminder(now time.Time, o *ObligationState, def *playbook
 		to = append(to, esc.To...)
 	}
 	nk := RungNoticeKey(o.ID, key)
-	w.queueNotice(now, o.ID, templates.KindHoldExpiring, nk, templates.KindHoldExpiring, to, nil, ActorEngine)
+	w.queueNotice(now, at, o.ID, templates.KindHoldExpiring, nk, templates.KindHoldExpiring, to, nil, ActorEngine)
 	w.log(now, ActorEngine, ActionHoldExpiring, o.ID, "reminder to re-confirm or release the hold before "+stamp(o.Hold.Until)).NoticeKey = nk
 }
 

@@ -22,11 +22,12 @@ var acts *activities.Activities
 // the workflow waits on a durable timer and records the failure so that status shows it.
 var roundBackoff = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour}
 
-// queueNotice records a notice to deliver; evaluate starts its delivery.
-func (w *incident) queueNotice(now time.Time, obligation, kind string, key NoticeKey, template string, to, cc []string, by string) {
+// queueNotice records a notice to deliver; evaluate starts its delivery. due is when it was
+// meant to leave (a rung's moment, an obligation's deadline), zero when there is none.
+func (w *incident) queueNotice(now, due time.Time, obligation, kind string, key NoticeKey, template string, to, cc []string, by string) {
 	w.st.Notices = append(w.st.Notices, &NoticeRecord{
 		Key: key, Obligation: obligation, Kind: kind, Template: template,
-		ToRoles: to, CcRoles: cc, RequestedAt: now, RequestedBy: by, State: NoticeQueued,
+		ToRoles: to, CcRoles: cc, RequestedAt: now, RequestedBy: by, State: NoticeQueued, Due: due,
 	})
 }
 
@@ -127,6 +128,9 @@ func (w *incident) attempt(ctx, sendCtx workflow.Context, n *NoticeRecord, rende
 		Cc:         n.Cc,
 		Date:       n.RequestedAt,
 		Notice:     **rendered,
+		Template:   n.Template,
+		Kind:       n.Kind,
+		Due:        n.Due,
 	}).Get(ctx, &res)
 	if err != nil {
 		return err

@@ -291,6 +291,10 @@ type NoticeRecord struct {
 	Approvals       []Approval `json:"approvals,omitempty"`
 	// Draft is the rendered content awaiting approval; it is what will be sent, unchanged.
 	Draft *templates.Rendered `json:"draft,omitempty"`
+	// Due is when the notice was meant to leave: a reminder's or escalation's moment, or the
+	// obligation's deadline for its own notice; zero when there is none. Metrics measure lateness
+	// against it.
+	Due time.Time `json:"due,omitzero"`
 }
 
 // Approval is one person's sign-off on one exact content.

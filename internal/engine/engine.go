@@ -42,8 +42,9 @@ func Logger(level slog.Level) sdklog.Logger {
 	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
 }
 
-// Dial connects to the configured Temporal cluster.
-func Dial(cfg config.Temporal, logger sdklog.Logger) (client.Client, error) {
+// Dial connects to the configured Temporal cluster. Each option, when given, adjusts the client
+// options last (metrics handler, interceptors: see internal/observe).
+func Dial(cfg config.Temporal, logger sdklog.Logger, options ...func(*client.Options)) (client.Client, error) {
 	opts := client.Options{HostPort: cfg.Address, Namespace: cfg.Namespace, Logger: logger}
 	if cfg.Keys != nil {
 		// Payloads and failure messages are encrypted before they leave the process.
@@ -77,6 +78,9 @@ func Dial(cfg config.Temporal, logger sdklog.Logger) (client.Client, error) {
 	}
 	if cfg.APIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.APIKey)
+	}
+	for _, o := range options {
+		o(&opts)
 	}
 	c, err := client.Dial(opts)
 	if err != nil {
