@@ -14,7 +14,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -66,7 +65,8 @@ func run(args []string) error {
 	dataDir := fs.String("data", "", "data folder (default $"+config.EnvDataDir+" or ./breachflow-data)")
 	address := fs.String("address", "", "Temporal frontend host:port (default $"+config.EnvTemporalAddress+" or localhost:7233)")
 	namespace := fs.String("namespace", "", "Temporal namespace (default $"+config.EnvTemporalNamespace+" or default)")
-	verbose := fs.Bool("v", false, "log at info level")
+	verbose := fs.Bool("v", false, "log at info level (same as --log-level info)")
+	obsFlags := addObservabilityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,14 +86,14 @@ func run(args []string) error {
 	if *namespace != "" {
 		cfg.Temporal.Namespace = *namespace
 	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
-	}
-	logger := engine.Logger(level)
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	obs, err := setupObservability(ctx, obsFlags, *dev, *verbose)
+	if err != nil {
+		return err
+	}
+	defer obs.close()
+	logger := obs.sdkLogger()
 
 	if *dev {
 		srv, err := engine.StartEmbedded(cfg.DataDir, *port)
@@ -105,7 +105,7 @@ func run(args []string) error {
 		fmt.Printf("embedded Temporal server on %s (namespace %s, data in %s)\n", srv.HostPort(), srv.Namespace(), cfg.DataDir)
 	}
 
-	c, err := engine.Dial(cfg.Temporal, logger)
+	c, err := engine.Dial(cfg.Temporal, logger, obs.dialOptions()...)
 	if err != nil {
 		return err
 	}
@@ -122,12 +122,17 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: obs.workerInterceptors(acts.Transport.Name())})
 	engine.Register(w, acts)
+	if err := obs.listen(ctx, c); err != nil {
+		return err
+	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting worker: %w", err)
 	}
 	defer w.Stop()
+	obs.markStarted(true)
+	defer obs.markStarted(false)
 	if cfg.Temporal.Keys != nil {
 		fmt.Printf("payloads encrypted with key %s before they reach Temporal\n", cfg.Temporal.Keys.ActiveID())
 	}

@@ -25,12 +25,3 @@ func NewLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, erro
 	}
 	return nil, fmt.Errorf("log format %q: use %s or %s", format, LogText, LogJSON)
 }
-
-// ParseLevel reads a log level: debug, info, warn or error.
-func ParseLevel(s string) (slog.Level, error) {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return 0, fmt.Errorf("log level %q: use debug, info, warn or error", s)
-	}
-	return l, nil
-}
