@@ -47,4 +47,7 @@ ENV BREACHFLOW_DATA_DIR=/var/lib/breachflow
 USER 10001:10001
 WORKDIR /var/lib/breachflow
 
+# Metrics and health when BREACHFLOW_METRICS_ADDR is set (docker-compose.yml: 0.0.0.0:9090).
+EXPOSE 9090
+
 ENTRYPOINT ["/usr/local/bin/worker"]
