@@ -3,6 +3,7 @@ package observe_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +47,19 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// failOnce fails its first delivery, as a relay that is briefly down; the activity retries.
+type failOnce struct {
+	activities.Transport
+	failed atomic.Bool
+}
+
+func (f *failOnce) Deliver(ctx context.Context, messageID, from string, rcpts []string, raw []byte) (string, error) {
+	if !f.failed.Swap(true) {
+		return "", errors.New("relay unavailable")
+	}
+	return f.Transport.Deliver(ctx, messageID, from, rcpts, raw)
 }
 
 // scrape GETs /metrics and parses the text exposition.
@@ -148,7 +163,7 @@ func TestMetricsScrapedFromARunningWorker(t *testing.T) {
 	require.NoError(t, err)
 	ledger, err := activities.OpenLedger(filepath.Join(dir, "ledger"))
 	require.NoError(t, err)
-	outbox := &activities.Outbox{Dir: filepath.Join(dir, "outbox")}
+	outbox := &failOnce{Transport: &activities.Outbox{Dir: filepath.Join(dir, "outbox")}}
 	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: []interceptor.WorkerInterceptor{m.WorkerInterceptor(outbox.Name())}})
 	engine.Register(w, &activities.Activities{Templates: set, Transport: outbox, Ledger: ledger, From: "incident-desk@agency.example"})
 	require.NoError(t, w.Start())
@@ -212,7 +227,7 @@ func TestMetricsScrapedFromARunningWorker(t *testing.T) {
 	}
 	require.Equal(t, 1.0, sum(fams, observe.MetricNoticesSent, map[string]string{"template": pb.Obligation("cisa-report").Notice.Template, "kind": "notice"}))
 	require.Equal(t, float64(withDue), sum(fams, observe.MetricNoticeLateness, nil), "a lateness sample per notice with a due time")
-	require.Zero(t, sum(fams, observe.MetricNoticeFailures, nil))
+	require.Equal(t, 1.0, sum(fams, observe.MetricNoticeFailures, map[string]string{"transport": "outbox"}), "the one failed attempt, retried")
 	// The 2019 incident's deadlines passed years ago: its lateness lands above a day, in no
 	// bucket at or below 0.
 	for _, mt := range fams[observe.MetricNoticeLateness].GetMetric() {
@@ -251,6 +266,25 @@ func TestMetricsScrapedFromARunningWorker(t *testing.T) {
 	require.Equal(t, 1.0, sum(fams, observe.MetricIncidentsOverdue, nil))
 	require.Positive(t, sum(fams, observe.MetricGaugeRefreshes, map[string]string{"result": "ok"}))
 	require.Positive(t, sum(fams, observe.MetricGaugesUpdated, nil))
+
+	// Every SDK metric the Grafana dashboard queries is exported by this worker (the engine's
+	// are checked by name in deploy/grafana_test.go: a labelled series exists only once used).
+	dash, err := os.ReadFile("../../deploy/grafana/breachflow.json")
+	require.NoError(t, err)
+	used, err := observe.DashboardMetrics(dash)
+	require.NoError(t, err)
+	fams = scrape(t, hs.URL())
+	for _, name := range used {
+		if !strings.HasPrefix(name, observe.SDKMetricPrefix) {
+			continue
+		}
+		if _, ok := fams[name]; ok {
+			continue
+		}
+		family, series := observe.HistogramFamily(name)
+		require.True(t, series && fams[family] != nil && fams[family].GetType() == dto.MetricType_HISTOGRAM,
+			"the dashboard queries %s, which the worker does not export", name)
+	}
 
 	// No personal data in the worker's log: no recipient address, no fact value.
 	out := logs.String()
