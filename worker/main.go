@@ -103,6 +103,11 @@ func run(args []string) error {
 		defer srv.Stop()
 		cfg.Temporal.Address, cfg.Temporal.Namespace, cfg.Temporal.TLS = srv.HostPort(), srv.Namespace(), false
 		fmt.Printf("embedded Temporal server on %s (namespace %s, data in %s)\n", srv.HostPort(), srv.Namespace(), cfg.DataDir)
+		stopUI, err := startDevUI(obsFlags.ui, obs.cfg, srv.HostPort(), srv.Namespace(), cfg.Temporal.Keys)
+		if err != nil {
+			return err
+		}
+		defer stopUI()
 	}
 
 	c, err := engine.Dial(cfg.Temporal, logger, obs.dialOptions()...)

@@ -18,8 +18,8 @@ import (
 
 // obsFlags are the worker's observability flags; each overrides its environment variable.
 type obsFlags struct {
-	metrics, logFormat, logLevel string
-	gaugeEvery                   time.Duration
+	metrics, logFormat, logLevel, ui string
+	gaugeEvery                       time.Duration
 }
 
 func addObservabilityFlags(fs *flag.FlagSet) *obsFlags {
@@ -27,6 +27,7 @@ func addObservabilityFlags(fs *flag.FlagSet) *obsFlags {
 	fs.StringVar(&f.metrics, "metrics", "", "serve /metrics, /healthz and /readyz on host:port (default $"+config.EnvMetricsAddr+"; with --dev "+config.DefaultDevMetricsAddr+"; \"off\" for none)")
 	fs.StringVar(&f.logFormat, "log-format", "", "log format: text or json (default $"+config.EnvLogFormat+" or text)")
 	fs.StringVar(&f.logLevel, "log-level", "", "log level: debug, info, warn or error (default $"+config.EnvLogLevel+" or warn)")
+	fs.StringVar(&f.ui, "ui", "", "with --dev: serve the Temporal UI on this loopback host:port (default $"+config.EnvUIAddr+" or "+config.DefaultDevUIAddr+"; \"off\" for none)")
 	fs.DurationVar(&f.gaugeEvery, "gauge-interval", observe.DefaultGaugeInterval, "how often the incident gauges are refreshed from visibility")
 	return f
 }

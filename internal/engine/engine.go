@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -186,4 +188,10 @@ func keys(m map[string]enumspb.IndexedValueType) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// WorkflowUIURL is the Temporal Web UI's page for a workflow (its latest run), e.g. an incident:
+// base is the UI's address (http://127.0.0.1:8233 under worker --dev).
+func WorkflowUIURL(base, namespace, workflowID string) string {
+	return strings.TrimSuffix(base, "/") + "/namespaces/" + url.PathEscape(namespace) + "/workflows/" + url.PathEscape(workflowID)
 }
