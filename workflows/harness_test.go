@@ -40,6 +40,9 @@ func mustZone(name string) *time.Location {
 type sendObs struct {
 	at  time.Time
 	key string
+	// kind, template and due are the send input's metric labels and due time.
+	kind, template string
+	due            time.Time
 }
 
 // harness runs IncidentWorkflow in the SDK's time-skipping test environment with the real
@@ -88,7 +91,7 @@ func newHarness(t *testing.T, start time.Time, transport activities.Transport) *
 		var in activities.SendNoticeInput
 		require.NoError(t, args.Get(&in))
 		h.mu.Lock()
-		h.sends = append(h.sends, sendObs{at: env.Now().UTC(), key: in.NoticeKey})
+		h.sends = append(h.sends, sendObs{at: env.Now().UTC(), key: in.NoticeKey, kind: in.Kind, template: in.Template, due: in.Due})
 		h.mu.Unlock()
 	})
 	return h

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -176,6 +177,26 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	require.Equal(t, 1, res.Obligations[workflows.StateWaived])
 	require.Equal(t, 1, res.Obligations[workflows.StateNotApplicable])
 	require.Equal(t, len(h.sends), res.NoticesSent)
+
+	// Each send tells the activity its template, kind and due time (for metrics): a rung is due
+	// at its own moment, never after it is sent; an obligation's own notice at its deadline.
+	rungs := 0
+	for _, s := range h.sends {
+		require.NotEmpty(t, s.kind, s.key)
+		require.NotEmpty(t, s.template, s.key)
+		if s.kind == templates.KindReminder || s.kind == templates.KindEscalation {
+			rungs++
+			require.False(t, s.due.IsZero(), "%s has a due time", s.key)
+			require.False(t, s.due.After(s.at), "%s sent at %s before it was due at %s", s.key, s.at, s.due)
+		}
+		if s.key == "omb-report/notice" {
+			require.True(t, s.due.Equal(omb.Deadline), "the notice is due at the obligation's deadline: got %s", s.due)
+		}
+		if strings.HasPrefix(s.key, "after-action/reminder/") {
+			require.True(t, s.due.Equal(daysAfter(t0, 21)[0]), "the half-way reminder is due half-way: got %s", s.due)
+		}
+	}
+	require.Positive(t, rungs)
 }
 
 // utc normalizes times for comparison with what the harness observed.

@@ -48,11 +48,7 @@ func runTraced(t *testing.T, on bool) []sdktrace.ReadOnlySpan {
 	require.NoError(t, env.GetWorkflowResult(&out))
 	require.Equal(t, "X", out)
 	require.NoError(t, tp.ForceFlush(context.Background()))
-	spans := make([]sdktrace.ReadOnlySpan, 0)
-	for _, s := range exp.GetSpans().Snapshots() {
-		spans = append(spans, s)
-	}
-	return spans
+	return exp.GetSpans().Snapshots()
 }
 
 // TestTracingSpansOnlyWhenOn: with the interceptor, a workflow run produces its workflow and
