@@ -38,7 +38,10 @@ func main() {
 	}
 }
 
-func run(args []string) error {
+func run(args []string) error { return runContext(context.Background(), args) }
+
+// runContext is run until parent ends (or a signal arrives): tests stop the worker through it.
+func runContext(parent context.Context, args []string) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "codec-server":
@@ -86,7 +89,7 @@ func run(args []string) error {
 	if *namespace != "" {
 		cfg.Temporal.Namespace = *namespace
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	obs, err := setupObservability(ctx, obsFlags, *dev, *verbose)
 	if err != nil {
