@@ -215,7 +215,7 @@ func (r *renderer) header() {
 
 // axis draws the grid and the time axis under the rows.
 func (r *renderer) axis(rowsBottom float64) {
-	r.printf(`<g class="axis">` + "\n")
+	r.printf(`<g class="tl-axis">` + "\n")
 	for _, k := range r.s.axisTicks(r.loc) {
 		x := f(r.s.x(k.at))
 		r.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, x, f(rowsTop-4), x, f(rowsBottom+4), colGrid)
@@ -231,7 +231,7 @@ func (r *renderer) axis(rowsBottom float64) {
 // row draws one obligation: label, bar, holds, ticks, completion and verdict.
 func (r *renderer) row(row *Row, i int) {
 	y := rowsTop + rowH*float64(i)
-	r.printf(`<g class="row" data-obligation="%s">`+"\n", esc(row.ID))
+	r.printf(`<g class="tl-row" data-obligation="%s">`+"\n", esc(row.ID))
 	r.printf(`<title>%s</title>`+"\n", esc(r.rowTitle(row)))
 	if i%2 == 0 {
 		r.printf(`<rect x="0" y="%s" width="%s" height="%s" fill="#f6f6f6"/>`+"\n", f(y), f(width), f(rowH))
@@ -252,16 +252,16 @@ func (r *renderer) row(row *Row, i int) {
 		x0, x1 := r.s.x(row.AnchorAt), r.s.x(row.Deadline)
 		w := max(x1-x0, 3)
 		if row.InternalTarget {
-			r.printf(`<rect class="bar target" x="%s" y="%s" width="%s" height="%s" fill="url(#%s-target)" stroke="%s" stroke-width="1.5" stroke-dasharray="4 2"/>`,
+			r.printf(`<rect class="tl-bar tl-target" x="%s" y="%s" width="%s" height="%s" fill="url(#%s-target)" stroke="%s" stroke-width="1.5" stroke-dasharray="4 2"/>`,
 				f(x0), f(by), f(w), f(barH), r.id, colLegal)
 		} else {
-			r.printf(`<rect class="bar legal" x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, f(x0), f(by), f(w), f(barH), colLegal)
+			r.printf(`<rect class="tl-bar tl-legal" x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, f(x0), f(by), f(w), f(barH), colLegal)
 		}
 		// The deadline itself: a post past the bar's height.
-		r.printf(`<line class="deadline" x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2"/>`+"\n", f(x1), f(by-4), f(x1), f(by+barH+4), colText)
+		r.printf(`<line class="tl-deadline" x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2"/>`+"\n", f(x1), f(by-4), f(x1), f(by+barH+4), colText)
 		if !end.IsZero() && end.After(row.Deadline) && (row.Outcome == workflows.OutcomeMissed || !row.DoneAt.IsZero()) {
 			xe := r.s.x(end)
-			r.printf(`<rect class="overrun" x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s</title></rect>`+"\n",
+			r.printf(`<rect class="tl-overrun" x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s</title></rect>`+"\n",
 				f(x1), f(mid-3), f(max(xe-x1, 1)), "6", colOverrun, esc("past the deadline: "+workflows.FormatDuration(end.Sub(row.Deadline))))
 		}
 	default:
@@ -271,11 +271,11 @@ func (r *renderer) row(row *Row, i int) {
 		if !end.IsZero() {
 			x1 = r.s.x(end)
 		}
-		r.printf(`<line class="open-duty" x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3" stroke-dasharray="2 3"/>`+"\n", f(x0), f(mid), f(max(x1, x0+2)), f(mid), colLegal)
+		r.printf(`<line class="tl-open-duty" x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3" stroke-dasharray="2 3"/>`+"\n", f(x0), f(mid), f(max(x1, x0+2)), f(mid), colLegal)
 	}
 	if !row.AnchorAt.IsZero() {
 		x := r.s.x(row.AnchorAt)
-		r.printf(`<line class="anchor" x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2"%s/>`+"\n", f(x), f(by-2), f(x), f(by+barH+2), colText, dashIf(row.AnchorBound))
+		r.printf(`<line class="tl-anchor" x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2"%s/>`+"\n", f(x), f(by-2), f(x), f(by+barH+2), colText, dashIf(row.AnchorBound))
 	}
 	r.holds(row, by)
 	r.ticks(row, by)
@@ -342,7 +342,7 @@ func (r *renderer) holds(row *Row, by float64) {
 		if h.Label != "" {
 			title += ": " + h.Label
 		}
-		r.printf(`<rect class="hold" x="%s" y="%s" width="%s" height="%s" fill="url(#%s-hold)" stroke="%s" stroke-width="1"%s><title>%s</title></rect>`+"\n",
+		r.printf(`<rect class="tl-hold" x="%s" y="%s" width="%s" height="%s" fill="url(#%s-hold)" stroke="%s" stroke-width="1"%s><title>%s</title></rect>`+"\n",
 			f(x0), f(by-3), f(max(x1-x0, 2)), f(barH+6), r.id, colHold, dashIf(h.Open), esc(title))
 	}
 }
@@ -379,7 +379,7 @@ func (r *renderer) ticks(row *Row, by float64) {
 				yt := by - 8
 				shape = fmt.Sprintf(`<path d="M%s %s l-4 -0 l4 7 l4 -7 z" fill="%s"/>`, f(x), f(yt), colReminder)
 			}
-			r.printf(`<g class="tick %s" data-x="%s" data-count="%d">%s<title>%s</title></g>`+"\n", kind, f(x), n, shape, esc(title))
+			r.printf(`<g class="tl-tick tl-%s" data-x="%s" data-count="%d">%s<title>%s</title></g>`+"\n", kind, f(x), n, shape, esc(title))
 		}
 	}
 }
@@ -419,13 +419,13 @@ func (r *renderer) completion(row *Row, mid float64) {
 	title := "done " + r.show(row.DoneAt) + ": " + row.Label
 	switch row.Outcome {
 	case workflows.OutcomeMissed:
-		r.printf(`<g class="done missed" data-x="%s"><rect x="%s" y="%s" width="12" height="12" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">✗</text><title>%s</title></g>`+"\n",
+		r.printf(`<g class="tl-done tl-missed" data-x="%s"><rect x="%s" y="%s" width="12" height="12" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">✗</text><title>%s</title></g>`+"\n",
 			f(x), f(x-6), f(mid-6), colOverrun, dash, f(x), f(mid+3.5), esc(title))
 	case workflows.OutcomeWaived:
-		r.printf(`<g class="done waived" data-x="%s"><path d="M%s %s l7 7 l-7 7 l-7 -7 z" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="8" font-weight="bold" fill="#ffffff">W</text><title>%s</title></g>`+"\n",
+		r.printf(`<g class="tl-done tl-waived" data-x="%s"><path d="M%s %s l7 7 l-7 7 l-7 -7 z" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="8" font-weight="bold" fill="#ffffff">W</text><title>%s</title></g>`+"\n",
 			f(x), f(x), f(mid-7), colWaived, dash, f(x), f(mid+3), esc("waived "+r.show(row.DoneAt)))
 	default:
-		r.printf(`<g class="done met" data-x="%s"><circle cx="%s" cy="%s" r="6.5" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">✓</text><title>%s</title></g>`+"\n",
+		r.printf(`<g class="tl-done tl-met" data-x="%s"><circle cx="%s" cy="%s" r="6.5" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">✓</text><title>%s</title></g>`+"\n",
 			f(x), f(x), f(mid), colMet, dash, f(x), f(mid+3.5), esc(title))
 	}
 }
@@ -439,10 +439,20 @@ func (r *renderer) verdict(row *Row, y float64) {
 	case workflows.OutcomeMissed:
 		col = colOverrun
 	}
-	r.printf(`<text class="verdict" x="%s" y="%s" fill="%s">%s</text>`, f(verdictX), f(y+15), col, esc(clip(row.Label, verdictChars)))
-	extra := r.extra(row)
-	if extra != "" {
-		r.printf(`<text class="extra" x="%s" y="%s" font-size="10.5" fill="%s">%s</text>`, f(verdictX), f(y+29), colMuted, esc(extra))
+	// A long verdict wraps onto the second line, ahead of the extras.
+	line1, rest := wrap(row.Label, verdictChars)
+	r.printf(`<text class="tl-verdict" x="%s" y="%s" fill="%s">%s</text>`, f(verdictX), f(y+15), col, esc(line1))
+	line2 := r.extra(row)
+	if rest != "" {
+		// The extras keep their room; the verdict's rest gets what is left.
+		room := extraChars
+		if line2 != "" {
+			room -= len([]rune(line2)) + 3
+		}
+		line2 = strings.TrimSuffix(clip(rest, max(room, 12))+" · "+line2, " · ")
+	}
+	if line2 != "" {
+		r.printf(`<text class="tl-extra" x="%s" y="%s" font-size="10.5" fill="%s">%s</text>`, f(verdictX), f(y+29), colMuted, esc(line2))
 	}
 	r.printf("\n")
 }
@@ -491,6 +501,22 @@ func (r *renderer) extra(row *Row) string {
 	return clip(strings.Join(short, " "), extraChars)
 }
 
+// wrap splits a text at the last space that keeps the first part within n runes.
+func wrap(s string, n int) (first, rest string) {
+	r := []rune(s)
+	if len(r) <= n {
+		return s, ""
+	}
+	cut := n
+	for cut > n/2 && r[cut] != ' ' {
+		cut--
+	}
+	if r[cut] != ' ' {
+		cut = n
+	}
+	return strings.TrimSpace(string(r[:cut])), strings.TrimSpace(string(r[cut:]))
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
@@ -502,12 +528,12 @@ func plural(n int, word string) string {
 func (r *renderer) lines(rowsBottom float64) {
 	if d := r.t.DiscoveredAt; !d.IsZero() {
 		x := r.s.x(d)
-		r.printf(`<g class="discovered" data-x="%s"><line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1" stroke-dasharray="5 3"/><text x="%s" y="%s" font-size="11" fill="%s">discovered</text><title>%s</title></g>`+"\n",
+		r.printf(`<g class="tl-discovered" data-x="%s"><line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1" stroke-dasharray="5 3"/><text x="%s" y="%s" font-size="11" fill="%s">discovered</text><title>%s</title></g>`+"\n",
 			f(x), f(x), f(rowsTop-30), f(x), f(rowsBottom), colMuted, f(x+3), f(rowsTop-30), colMuted, esc("discovered "+r.show(d)))
 	}
 	if a := r.t.AsOf; !a.IsZero() {
 		x := r.s.x(a)
-		r.printf(`<g class="asof" data-x="%s"><line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2"/><text x="%s" y="%s" font-size="11" font-weight="bold" text-anchor="end">%s</text><title>%s</title></g>`+"\n",
+		r.printf(`<g class="tl-asof" data-x="%s"><line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2"/><text x="%s" y="%s" font-size="11" font-weight="bold" text-anchor="end">%s</text><title>%s</title></g>`+"\n",
 			f(x), f(x), f(rowsTop-44), f(x), f(rowsBottom), colText, f(x-3), f(rowsTop-44), esc(r.asOfLabel()), esc(r.asOfLabel()+" "+r.show(a)))
 	}
 }
@@ -521,7 +547,7 @@ func (r *renderer) markers(ms []Marker, rowsBottom float64) {
 		bx := max(x, prev+17)
 		prev = bx
 		by := rowsTop - 16
-		r.printf(`<g class="marker" data-kind="%s" data-x="%s"><line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1.5" stroke-dasharray="6 3"/>`,
+		r.printf(`<g class="tl-marker" data-kind="%s" data-x="%s"><line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1.5" stroke-dasharray="6 3"/>`,
 			esc(string(m.Kind)), f(x), f(x), f(by+8), f(x), f(rowsBottom), colMarker)
 		if bx != x {
 			r.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="1"/>`, f(x), f(by+8), f(bx), f(by+4), colMarker)
@@ -563,7 +589,7 @@ func (r *renderer) legendItems() []legendItem {
 }
 
 func (r *renderer) legend(items []legendItem, top float64) {
-	r.printf(`<g class="legend" font-size="11">` + "\n")
+	r.printf(`<g class="tl-legend" font-size="11">` + "\n")
 	for i, it := range items {
 		x := labelX + float64(i%4)*270
 		y := top + float64(i/4)*legendRow
@@ -574,7 +600,7 @@ func (r *renderer) legend(items []legendItem, top float64) {
 
 // key says each marker in words, then the notes.
 func (r *renderer) key(ms []Marker, notes []string, top float64) {
-	r.printf(`<g class="key" font-size="11">` + "\n")
+	r.printf(`<g class="tl-key" font-size="11">` + "\n")
 	y := top
 	for i, m := range ms {
 		r.printf(`<text x="%s" y="%s"><tspan font-weight="bold" fill="%s">%d</tspan> %s</text>`+"\n", f(labelX), f(y), colMarker, i+1, esc(clip(r.markerText(m), markerChars+40)))
