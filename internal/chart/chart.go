@@ -123,7 +123,7 @@ type Marker struct {
 const (
 	// MaxTicksPerRow is the most ticks drawn on one row; beyond it ticks are grouped into as
 	// many time buckets, each drawn once with its count, and the row says so.
-	MaxTicksPerRow = 48
+	MaxTicksPerRow = 24
 	// MaxHoldsPerRow is the most hold spans drawn on one row; beyond it the row says how many
 	// were left out.
 	MaxHoldsPerRow = 24

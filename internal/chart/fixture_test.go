@@ -42,6 +42,8 @@ func fixture() (workflows.Status, []workflows.LogEntry) {
 	engine := workflows.ActorEngine
 	log := []workflows.LogEntry{
 		{At: disc, Actor: "coordinator", Action: workflows.ActionOpened},
+		// An initial fact: part of the opening, which starts the clocks; no marker.
+		{At: disc, Actor: "coordinator", Action: workflows.ActionFact, Fact: "vendor_involved", Detail: "vendor_involved = true as of 2019-05-31T13:00:00Z"},
 		{At: disc, Actor: engine, Action: workflows.ActionClockStarted, Obligation: "cisa-report"},
 		{At: disc, Actor: engine, Action: workflows.ActionClockStarted, Obligation: "law-enforcement"},
 		{At: disc.Add(45 * time.Minute), Actor: engine, Action: workflows.ActionReminder, Obligation: "cisa-report"},

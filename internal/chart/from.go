@@ -3,6 +3,7 @@ package chart
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
@@ -45,6 +46,7 @@ func FromStatus(st workflows.Status, record []workflows.LogEntry) Timeline {
 	}
 	open := map[string]int{} // obligation -> index of its open hold span
 	var marker *Marker
+	opening, openedAt := false, time.Time{}
 	for _, l := range record {
 		i, isRow := index[l.Obligation]
 		switch l.Action {
@@ -73,9 +75,18 @@ func FromStatus(st workflows.Status, record []workflows.LogEntry) Timeline {
 				t.Rows[i].DoneAt = l.At
 			}
 		}
+		// The opening's own lines (its initial facts, then every clock it starts) are no change:
+		// they run until a line at another instant or a line an Update wrote.
+		switch {
+		case l.Action == workflows.ActionOpened:
+			opening, openedAt = true, l.At
+		case opening && (!l.At.Equal(openedAt) || l.UpdateID != ""):
+			opening = false
+		}
 		// A marker is a person's change of what is known; the engine's clock lines that follow
 		// it (at the same instant) are what it moved.
 		switch {
+		case opening:
 		case markerKind(l.Action) != "":
 			t.addMarker(marker)
 			marker = &Marker{At: l.At, Kind: markerKind(l.Action), Label: markerLabel(l)}

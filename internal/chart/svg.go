@@ -199,7 +199,10 @@ func (r *renderer) defs() {
 	r.printf(`<defs>`+
 		`<pattern id="%s-target" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="%s" stroke-width="2"/></pattern>`+
 		`<pattern id="%s-hold" patternUnits="userSpaceOnUse" width="6" height="6"><rect width="6" height="6" fill="#e6e6e6"/><circle cx="3" cy="3" r="1.3" fill="%s"/></pattern>`+
-		"</defs>\n", r.id, colLegal, r.id, colHold)
+		`<path id="%s-reminder" d="M-4 0 h8 l-4 7 z" fill="%s"/>`+
+		`<path id="%s-escalation" d="M0 0 l4 7 h-8 z" fill="%s"/>`+
+		`<path id="%s-hold-expiring" d="M0 0 l3.5 4 l-3.5 4 l-3.5 -4 z" fill="%s"/>`+
+		"</defs>\n", r.id, colLegal, r.id, colHold, r.id, colReminder, r.id, colOverrun, r.id, colHold)
 }
 
 func (r *renderer) header() {
@@ -367,18 +370,11 @@ func (r *renderer) ticks(row *Row, by float64) {
 			if n > 1 {
 				title = fmt.Sprintf("%d × %s, from %s", n, kind, r.show(k.At))
 			}
-			var shape string
-			switch kind {
-			case TickEscalation:
-				yb := by + barH + 1
-				shape = fmt.Sprintf(`<path d="M%s %s l4 7 h-8 z" fill="%s"/>`, f(x), f(yb), colOverrun)
-			case TickHoldExpiring:
-				yt := by - 9
-				shape = fmt.Sprintf(`<path d="M%s %s l3.5 4 l-3.5 4 l-3.5 -4 z" fill="%s"/>`, f(x), f(yt), colHold)
-			default:
-				yt := by - 8
-				shape = fmt.Sprintf(`<path d="M%s %s l-4 -0 l4 7 l4 -7 z" fill="%s"/>`, f(x), f(yt), colReminder)
+			y := by - 8 // reminders and hold-expiring reminders above the bar, escalations below
+			if kind == TickEscalation {
+				y = by + barH + 1
 			}
+			shape := fmt.Sprintf(`<use href="#%s-%s" x="%s" y="%s"/>`, r.id, kind, f(x), f(y))
 			r.printf(`<g class="tl-tick tl-%s" data-x="%s" data-count="%d">%s<title>%s</title></g>`+"\n", kind, f(x), n, shape, esc(title))
 		}
 	}
@@ -421,6 +417,9 @@ func (r *renderer) completion(row *Row, mid float64) {
 	case workflows.OutcomeMissed:
 		r.printf(`<g class="tl-done tl-missed" data-x="%s"><rect x="%s" y="%s" width="12" height="12" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">✗</text><title>%s</title></g>`+"\n",
 			f(x), f(x-6), f(mid-6), colOverrun, dash, f(x), f(mid+3.5), esc(title))
+	case workflows.OutcomeUndecided:
+		r.printf(`<g class="tl-done tl-undecided" data-x="%s"><circle cx="%s" cy="%s" r="6.5" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">?</text><title>%s</title></g>`+"\n",
+			f(x), f(x), f(mid), colWaived, dash, f(x), f(mid+3.5), esc(title))
 	case workflows.OutcomeWaived:
 		r.printf(`<g class="tl-done tl-waived" data-x="%s"><path d="M%s %s l7 7 l-7 7 l-7 -7 z" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="8" font-weight="bold" fill="#ffffff">W</text><title>%s</title></g>`+"\n",
 			f(x), f(x), f(mid-7), colWaived, dash, f(x), f(mid+3), esc("waived "+r.show(row.DoneAt)))
@@ -577,13 +576,19 @@ func (r *renderer) legendItems() []legendItem {
 		{fmt.Sprintf(`<line x1="0" y1="-4" x2="22" y2="-4" stroke="%s" stroke-width="3" stroke-dasharray="2 3"/>`, colLegal), "no fixed deadline"},
 		{fmt.Sprintf(`<rect x="0" y="-7" width="22" height="6" fill="%s"/>`, colOverrun), "past the deadline"},
 		{fmt.Sprintf(`<rect x="0" y="-10" width="22" height="12" fill="url(#%s-hold)" stroke="%s"/>`, r.id, colHold), "hold (clock paused)"},
-		{fmt.Sprintf(`<path d="M11 -8 l-4 0 l4 7 l4 -7 z" fill="%s"/>`, colReminder), "reminder"},
-		{fmt.Sprintf(`<path d="M11 -8 l4 7 h-8 z" fill="%s"/>`, colOverrun), "escalation"},
-		{fmt.Sprintf(`<path d="M11 -9 l3.5 4 l-3.5 4 l-3.5 -4 z" fill="%s"/>`, colHold), "hold expiring"},
+		{fmt.Sprintf(`<use href="#%s-reminder" x="11" y="-8"/>`, r.id), "reminder"},
+		{fmt.Sprintf(`<use href="#%s-escalation" x="11" y="-8"/>`, r.id), "escalation"},
+		{fmt.Sprintf(`<use href="#%s-hold-expiring" x="11" y="-9"/>`, r.id), "hold expiring"},
 		{fmt.Sprintf(`<circle cx="11" cy="-4" r="6.5" fill="%s"/><text x="11" y="-0.5" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">✓</text>`, colMet), "done, met"},
 		{fmt.Sprintf(`<rect x="5" y="-10" width="12" height="12" fill="%s"/><text x="11" y="-0.5" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">✗</text>`, colOverrun), "done late (missed)"},
 		{fmt.Sprintf(`<path d="M11 -11 l7 7 l-7 7 l-7 -7 z" fill="%s"/><text x="11" y="-1" text-anchor="middle" font-size="8" font-weight="bold" fill="#ffffff">W</text>`, colWaived), "waived"},
 		{fmt.Sprintf(`<circle cx="11" cy="-4" r="8" fill="%s"/><text x="11" y="-0.5" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">1</text>`, colMarker), "change that moved clocks"},
+	}
+	for _, row := range r.t.Rows {
+		if row.Outcome == workflows.OutcomeUndecided && !row.DoneAt.IsZero() {
+			items = append(items, legendItem{fmt.Sprintf(`<circle cx="11" cy="-4" r="6.5" fill="%s"/><text x="11" y="-0.5" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">?</text>`, colWaived), "done, undecided (date not public)"})
+			break
+		}
 	}
 	return items
 }
