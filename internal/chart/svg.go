@@ -287,6 +287,8 @@ func (r *renderer) row(row *Row, i int) {
 	r.printf("</g>\n")
 }
 
+// dashIf dashes the outline of a mark whose time is known only as a bound, or of a hold still in
+// force.
 func dashIf(bound bool) string {
 	if bound {
 		return ` stroke-dasharray="2 2"`
@@ -411,8 +413,13 @@ func (r *renderer) completion(row *Row, mid float64) {
 		return
 	}
 	x := r.s.x(row.DoneAt)
-	dash := dashIf(row.DoneBound)
+	dash := ""
 	title := "done " + r.show(row.DoneAt) + ": " + row.Label
+	if row.DoneBound {
+		// Known only as "no later than": a dashed ring around the mark says so.
+		title = "done no later than " + r.show(row.DoneAt) + ": " + row.Label
+		r.printf(`<circle class="tl-bound" cx="%s" cy="%s" r="10" fill="none" stroke="%s" stroke-width="1.2" stroke-dasharray="2 2"/>`+"\n", f(x), f(mid), colText)
+	}
 	switch row.Outcome {
 	case workflows.OutcomeMissed:
 		r.printf(`<g class="tl-done tl-missed" data-x="%s"><rect x="%s" y="%s" width="12" height="12" fill="%s" stroke="#ffffff"%s/><text x="%s" y="%s" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">✗</text><title>%s</title></g>`+"\n",
@@ -583,6 +590,12 @@ func (r *renderer) legendItems() []legendItem {
 		{fmt.Sprintf(`<rect x="5" y="-10" width="12" height="12" fill="%s"/><text x="11" y="-0.5" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">✗</text>`, colOverrun), "done late (missed)"},
 		{fmt.Sprintf(`<path d="M11 -11 l7 7 l-7 7 l-7 -7 z" fill="%s"/><text x="11" y="-1" text-anchor="middle" font-size="8" font-weight="bold" fill="#ffffff">W</text>`, colWaived), "waived"},
 		{fmt.Sprintf(`<circle cx="11" cy="-4" r="8" fill="%s"/><text x="11" y="-0.5" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">1</text>`, colMarker), "change that moved clocks"},
+	}
+	for _, row := range r.t.Rows {
+		if row.DoneBound || row.AnchorBound || row.DeadlineBound {
+			items = append(items, legendItem{fmt.Sprintf(`<circle cx="11" cy="-4" r="8" fill="none" stroke="%s" stroke-width="1.2" stroke-dasharray="2 2"/>`, colText), "time known only as \"no later than\""})
+			break
+		}
 	}
 	for _, row := range r.t.Rows {
 		if row.Outcome == workflows.OutcomeUndecided && !row.DoneAt.IsZero() {

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"path/filepath"
 	"time"
 
 	"github.com/breachflow/breachflow/internal/chart"
@@ -39,9 +40,9 @@ func (r *Report) Chart() chart.Timeline {
 		}
 		bounded = bounded || row.AnchorBound || row.DeadlineBound || row.DoneBound
 	}
-	tl.Notes = append(tl.Notes, "What-if under playbook "+r.Playbook+" "+r.PlaybookVersion+"; scenario "+r.Scenario+".")
+	tl.Notes = append(tl.Notes, "What-if under playbook "+r.Playbook+" "+r.PlaybookVersion+"; scenario "+filepath.Base(r.Scenario)+".")
 	if bounded {
-		tl.Notes = append(tl.Notes, "Dashed outlines mark times the sources give only as \"no later than\".")
+		tl.Notes = append(tl.Notes, "A dashed ring or outline marks a time the sources give only as \"no later than\" (the report's \"by …\").")
 	}
 	return tl
 }
