@@ -347,3 +347,38 @@ func TestHTML(t *testing.T) {
 	tl := FromStatus(st, log)
 	require.Equal(t, tl.SVG(), string(tl.HTML()))
 }
+
+// BenchmarkSVG draws a long incident: 25 obligations with 2,000 reminders and 200 holds each
+// and 500 clock-moving changes. It reports the SVG's size (bytes/svg), which the caps bound.
+func BenchmarkSVG(b *testing.B) {
+	st, log := fixture()
+	base := at(6, 1, 0, 0)
+	for len(st.Obligations) < 25 {
+		o := st.Obligations[3]
+		o.ID = fmt.Sprintf("duty-%d", len(st.Obligations))
+		st.Obligations = append(st.Obligations, o)
+	}
+	for _, o := range st.Obligations {
+		for i := range 2000 {
+			when := base.Add(time.Duration(i) * 17 * time.Minute)
+			log = append(log, workflows.LogEntry{At: when, Actor: workflows.ActorEngine, Action: workflows.ActionReminder, Obligation: o.ID})
+			if i%10 == 0 {
+				log = append(log,
+					workflows.LogEntry{At: when, Actor: "c", Action: workflows.ActionHold, Obligation: o.ID},
+					workflows.LogEntry{At: when.Add(time.Minute), Actor: "c", Action: workflows.ActionHoldEnded, Obligation: o.ID})
+			}
+		}
+	}
+	for i := range 500 {
+		when := base.Add(time.Duration(i) * time.Hour)
+		log = append(log,
+			workflows.LogEntry{At: when, Actor: "a", Action: workflows.ActionFact, Detail: "affected_count = 1"},
+			workflows.LogEntry{At: when, Actor: workflows.ActorEngine, Action: workflows.ActionDeadlineMoved, Obligation: "cisa-report"})
+	}
+	b.ReportAllocs()
+	size := 0
+	for b.Loop() {
+		size = len(FromStatus(st, log).SVG())
+	}
+	b.ReportMetric(float64(size), "bytes/svg")
+}
