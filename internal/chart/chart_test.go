@@ -382,3 +382,26 @@ func BenchmarkSVG(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "bytes/svg")
 }
+
+// TestEarlyAnchors: an anchor shortly before discovery widens the axis; one years before it does
+// not squeeze the incident into a sliver: the axis starts at discovery and the row says ◀.
+func TestEarlyAnchors(t *testing.T) {
+	st, log := fixture()
+	contractor := workflows.ObligationStatus{ID: "contractor-report", State: workflows.StateDue, AnchorAt: at(5, 13, 0, 0), Deadline: at(5, 13, 1, 0)}
+	st.Obligations = append(st.Obligations, contractor)
+	tl := FromStatus(st, log)
+	s := newScale(&tl, plotX0, plotX1)
+	require.Zero(t, s.early, "18 days before discovery, within the span after it: on the axis")
+	require.True(t, s.lo.Before(at(5, 13, 0, 0)))
+	require.NotContains(t, tl.SVG(), "tl-clipped")
+
+	st.Obligations[len(st.Obligations)-1].AnchorAt = time.Date(2012, 5, 13, 0, 0, 0, 0, ny)
+	st.Obligations[len(st.Obligations)-1].Deadline = time.Date(2012, 5, 13, 1, 0, 0, 0, ny)
+	tl = FromStatus(st, log)
+	s = newScale(&tl, plotX0, plotX1)
+	require.Equal(t, time.Date(2012, 5, 13, 0, 0, 0, 0, ny), s.early)
+	require.True(t, s.lo.After(time.Date(2019, 5, 1, 0, 0, 0, 0, ny)), "the axis starts near discovery, not in 2012")
+	es := parse(t, tl.SVG())
+	require.Len(t, withClass(es, "clipped"), 1)
+	require.True(t, strings.Contains(tl.SVG(), "The axis starts at discovery: marks from Sun 2012-05-13 00:00 EDT on"))
+}

@@ -8,17 +8,30 @@ import (
 type scale struct {
 	lo, hi time.Time
 	x0, x1 float64
+	// early is the earliest instant drawn when it lies so far before discovery that the axis
+	// starts at discovery instead: the marks before it are clamped to the left edge (◀).
+	early time.Time
 }
 
 // minSpan is the shortest span the axis shows, so that an incident whose acts all fall in one
 // second still gets a readable axis.
 const minSpan = time.Hour
 
-// newScale spans every instant the timeline draws, padded by 3% on each side.
+// newScale spans every instant the timeline draws, padded by 3% on each side. Instants before
+// discovery (an anchor on a fact's value, e.g. when a contractor learned of the breach) are
+// included when they lie within the span after discovery (taking at most half the axis); further
+// back they would squeeze the whole incident into a sliver at the right, so the axis starts at
+// discovery and they are clamped to its left edge.
 func newScale(t *Timeline, x0, x1 float64) scale {
-	var lo, hi time.Time
+	var lo, hi, early time.Time
 	see := func(at time.Time) {
 		if at.IsZero() {
+			return
+		}
+		if !t.DiscoveredAt.IsZero() && at.Before(t.DiscoveredAt) {
+			if early.IsZero() || at.Before(early) {
+				early = at
+			}
 			return
 		}
 		if lo.IsZero() || at.Before(lo) {
@@ -53,8 +66,13 @@ func newScale(t *Timeline, x0, x1 float64) scale {
 	if hi.Sub(lo) < minSpan {
 		hi = lo.Add(minSpan)
 	}
+	if !early.IsZero() {
+		if lo.Sub(early) <= hi.Sub(lo) {
+			lo, early = early, time.Time{}
+		}
+	}
 	pad := hi.Sub(lo) * 3 / 100
-	return scale{lo: lo.Add(-pad), hi: hi.Add(pad), x0: x0, x1: x1}
+	return scale{lo: lo.Add(-pad), hi: hi.Add(pad), x0: x0, x1: x1, early: early}
 }
 
 // x is an instant's position; instants outside the span are clamped to its ends.

@@ -103,6 +103,9 @@ func (r *renderer) draw(t *Timeline) {
 	if hiddenRows > 0 {
 		notes = append(notes, fmt.Sprintf("%d more obligation(s) not drawn: the chart shows the first %d", hiddenRows, MaxRows))
 	}
+	if !r.s.early.IsZero() {
+		notes = append(notes, fmt.Sprintf("◀ The axis starts at discovery: marks from %s on, before it, are drawn at its left edge.", r.show(r.s.early)))
+	}
 	if hiddenMarkers > 0 {
 		notes = append(notes, fmt.Sprintf("%d more change(s) that moved clocks not drawn: the chart shows the first %d", hiddenMarkers, MaxMarkers))
 	}
@@ -275,6 +278,10 @@ func (r *renderer) row(row *Row, i int) {
 			x1 = r.s.x(end)
 		}
 		r.printf(`<line class="tl-open-duty" x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3" stroke-dasharray="2 3"/>`+"\n", f(x0), f(mid), f(max(x1, x0+2)), f(mid), colLegal)
+	}
+	if !row.AnchorAt.IsZero() && row.AnchorAt.Before(r.s.lo) {
+		r.printf(`<path class="tl-clipped" d="M%s %s l6 -6 v12 z" fill="%s"><title>%s</title></path>`+"\n",
+			f(plotX0-8), f(mid), colText, esc("clock from "+r.show(row.AnchorAt)+", before the axis starts"))
 	}
 	if !row.AnchorAt.IsZero() {
 		x := r.s.x(row.AnchorAt)
