@@ -16,7 +16,9 @@ const (
 )
 
 // FromStatus builds the timeline of an incident from its status and its record (the log; nil
-// when it is not available: the chart then has no ticks, no ended holds and no markers). A closed
+// when it is not available: the chart then has no ticks, no ended holds and no markers). Pass the
+// whole record where it can be had (QueryLogPage from the status's LogOffset holds a continued
+// run's lines only: the earlier runs' ticks, holds and markers are then missing). A closed
 // incident is judged as of its close, an open one as of the status's time — as the audit and the
 // status table judge them (workflows.Judge).
 func FromStatus(st workflows.Status, record []workflows.LogEntry) Timeline {
