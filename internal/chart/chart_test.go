@@ -405,3 +405,18 @@ func TestEarlyAnchors(t *testing.T) {
 	require.Len(t, withClass(es, "clipped"), 1)
 	require.True(t, strings.Contains(tl.SVG(), "The axis starts at discovery: marks from Sun 2012-05-13 00:00 EDT on"))
 }
+
+// TestRegimeNamed: in a combined incident each row says which playbook it comes from.
+func TestRegimeNamed(t *testing.T) {
+	st, log := fixture()
+	st.Obligations[1].Regime = "us-federal-breach"
+	es := parse(t, FromStatus(st, log).SVG())
+	var texts []string
+	for _, e := range es {
+		if e.name == "text" {
+			texts = append(texts, e.text)
+		}
+	}
+	require.Contains(t, texts, "us-federal-breach · Notify Congress of the …")
+	require.Contains(t, texts, "Report the incident to CISA", "no regime: the title alone")
+}

@@ -243,7 +243,11 @@ func (r *renderer) row(row *Row, i int) {
 		r.printf(`<rect x="0" y="%s" width="%s" height="%s" fill="#f6f6f6"/>`+"\n", f(y), f(width), f(rowH))
 	}
 	r.printf(`<text x="%s" y="%s" font-weight="bold">%s</text>`, f(labelX), f(y+15), esc(clip(row.ID, idChars)))
-	r.printf(`<text x="%s" y="%s" font-size="10.5" fill="%s">%s</text>`+"\n", f(labelX), f(y+29), colMuted, esc(clip(row.Title, titleChars)))
+	sub := row.Title
+	if row.Regime != "" {
+		sub = row.Regime + " · " + sub // a combined incident: which playbook it comes from
+	}
+	r.printf(`<text x="%s" y="%s" font-size="10.5" fill="%s">%s</text>`+"\n", f(labelX), f(y+29), colMuted, esc(clip(sub, titleChars)))
 
 	by := y + barTop
 	mid := by + barH/2

@@ -15,7 +15,8 @@ const AsOfSimulated = "simulated until"
 // chart.FromStatus, as the console and the audit draw an incident, with the report's own
 // judgement on top — as of the end (a horizon, not a close), with the simulator's undecided
 // outcomes, and with the anchors, deadlines and completions the sources give only as "no later
-// than" drawn as bounds.
+// than" drawn as bounds. It needs the report Run returned (a report read back from JSON carries
+// no status or record: its chart has no rows).
 func (r *Report) Chart() chart.Timeline {
 	tl := chart.FromStatus(r.final, r.record)
 	tl.Title, tl.Location = r.Title, r.location()
