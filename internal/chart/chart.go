@@ -133,4 +133,6 @@ const (
 	MaxRows = 200
 	// maxText is the most runes of any one text kept (in tooltips and the key).
 	maxText = 300
+	// maxDesc is the most runes of the description, which says every row in words.
+	maxDesc = 40_000
 )

@@ -105,6 +105,7 @@ func TestSVGIsXMLWithOneRowPerObligation(t *testing.T) {
 	require.Equal(t, "desc", es[2].name)
 	require.Equal(t, root.attrs["aria-describedby"], es[2].attrs["id"])
 	require.Contains(t, es[2].text, "cisa-report: clock from Fri 2019-05-31 09:00 EDT, deadline Fri 2019-05-31 10:00 EDT, done Fri 2019-05-31 13:30 EDT; missed by 3 hours 30 minutes.")
+	require.Contains(t, es[2].text, "individual-notice: clock not started; clock not started. 2 change(s) moved clocks.", "the description says every row")
 
 	rows := withClass(es, "row")
 	require.Len(t, rows, len(st.Obligations))

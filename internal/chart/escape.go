@@ -9,11 +9,14 @@ import (
 // and both quotes are escaped, line breaks and tabs become spaces, and what XML 1.0 cannot carry
 // at all (control characters, invalid UTF-8, U+FFFE and U+FFFF, surrogates) becomes U+FFFD or
 // is dropped. Texts longer than maxText runes are cut with an ellipsis.
-func esc(s string) string {
+func esc(s string) string { return escN(s, maxText) }
+
+// escN is esc with its own limit, for the description, which says the whole picture in words.
+func escN(s string, limit int) string {
 	var b strings.Builder
 	n := 0
 	for i, r := range s {
-		if n == maxText {
+		if n == limit {
 			b.WriteString("…")
 			break
 		}
