@@ -181,6 +181,7 @@ func TestFromStatus(t *testing.T) {
 	require.Equal(t, st.AsOf, tl.AsOf)
 	require.Len(t, tl.Markers, 2)
 	require.Equal(t, "affected_count = 184000", tl.Markers[0].Label)
+	require.Equal(t, "major_incident = true (known since Mon 2019-06-10 13:00 EDT)", tl.Markers[1].Label, "a backdated value says since when")
 	require.Equal(t, []string{"major-incident-determination"}, tl.Markers[0].Moved)
 	require.Equal(t, []string{"congress-notice"}, tl.Markers[1].Moved)
 	le := tl.Rows[2]

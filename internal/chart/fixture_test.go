@@ -57,7 +57,8 @@ func fixture() (workflows.Status, []workflows.LogEntry) {
 		// The fact that crossed the line, then the determination it called for.
 		{At: at(6, 10, 11, 0), Actor: "analyst", Action: workflows.ActionFact, Fact: "affected_count", Detail: "affected_count = 184000 as of 2019-06-10T15:00:00Z"},
 		{At: at(6, 10, 11, 0), Actor: engine, Action: workflows.ActionClockStarted, Obligation: "major-incident-determination"},
-		{At: det, Actor: "cio", Action: workflows.ActionDetermination, Fact: "major_incident", Detail: "major_incident = true as of 2019-06-10T18:00:00Z"},
+		// Recorded at 14:00 as made at 13:00.
+		{At: det, Actor: "cio", Action: workflows.ActionDetermination, Fact: "major_incident", Detail: "major_incident = true as of 2019-06-10T17:00:00Z"},
 		{At: det, Actor: engine, Action: workflows.ActionClockStarted, Obligation: "congress-notice"},
 		{At: at(6, 12, 9, 0), Actor: "coordinator", Action: workflows.ActionHold, Obligation: "law-enforcement", Detail: "until 2019-06-19 at the request of FBI Cyber Division under investigation in progress"},
 		{At: at(6, 14, 10, 0), Actor: engine, Action: workflows.ActionCompleted, Obligation: "congress-notice"},

@@ -91,7 +91,7 @@ func FromStatus(st workflows.Status, record []workflows.LogEntry) Timeline {
 		case opening:
 		case markerKind(l.Action) != "":
 			t.addMarker(marker)
-			marker = &Marker{At: l.At, Kind: markerKind(l.Action), Label: markerLabel(l)}
+			marker = &Marker{At: l.At, Kind: markerKind(l.Action), Label: markerLabel(l, loc)}
 		case marker != nil && movesClock(l.Action) && l.At.Equal(marker.At) && l.Actor == workflows.ActorEngine:
 			if l.Obligation != "" && !slices.Contains(marker.Moved, l.Obligation) {
 				marker.Moved = append(marker.Moved, l.Obligation)
@@ -158,12 +158,17 @@ func movesClock(a workflows.Action) bool {
 	return false
 }
 
-// markerLabel is the change a record line says, without the "as of" stamp the record adds (the
-// marker's place on the axis says when).
-func markerLabel(l workflows.LogEntry) string {
+// markerLabel is the change a record line says. The record's "as of" stamp is dropped when it is
+// the line's own time (the marker's place on the axis says when) and kept, in the incident's
+// zone, when the value was known earlier than it was recorded.
+func markerLabel(l workflows.LogEntry, loc *time.Location) string {
 	d := l.Detail
 	if i := strings.Index(d, " as of "); i > 0 {
+		since, err := time.Parse(time.RFC3339, strings.TrimSpace(d[i+len(" as of "):]))
 		d = d[:i]
+		if err == nil && !since.Equal(l.At.Truncate(time.Second)) {
+			d += " (known since " + workflows.FormatInstant(since, loc) + ")"
+		}
 	}
 	if d == "" {
 		d = l.Fact
