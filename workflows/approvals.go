@@ -119,13 +119,14 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 		return err
 	}
 	n := w.notice(OwnNoticeKey(in.Obligation))
+	p := proofOf(ctx)
 	switch {
 	case n == nil:
 		return fmt.Errorf("no notice of %q awaits approval: request it with `starter send` first", in.Obligation)
 	case n.State != NoticeAwaitingApproval:
 		return fmt.Errorf("the notice of %q is %s, not awaiting approval", in.Obligation, n.State)
-	case SameActor(in.By, n.RequestedBy):
-		return fmt.Errorf("%s requested this notice and cannot approve it: another person must", in.By)
+	case samePerson(in.By, p, n.RequestedBy, n.RequestedProof):
+		return fmt.Errorf("%s requested this notice (as %s) and cannot approve it: another person must", in.By, n.RequestedBy)
 	}
 	// An approval releases the notice: not while a hold delays it (FISMA 2014 sec. 2(d)(2)), and
 	// not once the obligation is no longer owed (a decision not to notify, a waiver).
@@ -139,8 +140,8 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 		}
 	}
 	for _, a := range n.Approvals {
-		if SameActor(a.By, in.By) {
-			return fmt.Errorf("%s has already approved this content", in.By)
+		if samePerson(a.By, a.Proof, in.By, p) {
+			return fmt.Errorf("%s has already approved this content (as %s): the second approval must come from another person", in.By, a.By)
 		}
 	}
 	if len(in.ContentHash) < 12 {
@@ -155,7 +156,7 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 func (w *incident) approve(ctx workflow.Context, in ApproveInput) (Status, error) {
 	now := workflow.Now(ctx)
 	n := w.notice(OwnNoticeKey(in.Obligation))
-	n.Approvals = append(n.Approvals, Approval{By: in.By, At: now, ContentHash: n.ContentHash})
+	n.Approvals = append(n.Approvals, Approval{By: in.By, At: now, ContentHash: n.ContentHash, Proof: proofOf(ctx)})
 	w.act(ctx, in.By, ActionApproved, in.Obligation, fmt.Sprintf("content %s (%d of %d)", n.ContentHash, len(n.Approvals), n.ApprovalsNeeded)).NoticeKey = n.Key
 	if len(n.Approvals) >= n.ApprovalsNeeded {
 		n.State = NoticeQueued
