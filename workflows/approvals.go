@@ -119,14 +119,11 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 		return err
 	}
 	n := w.notice(OwnNoticeKey(in.Obligation))
-	p := proofOf(ctx)
 	switch {
 	case n == nil:
 		return fmt.Errorf("no notice of %q awaits approval: request it with `starter send` first", in.Obligation)
 	case n.State != NoticeAwaitingApproval:
 		return fmt.Errorf("the notice of %q is %s, not awaiting approval", in.Obligation, n.State)
-	case samePerson(in.By, p, n.RequestedBy, n.RequestedProof):
-		return fmt.Errorf("%s requested this notice (as %s) and cannot approve it: another person must", in.By, n.RequestedBy)
 	}
 	// An approval releases the notice: not while a hold delays it (FISMA 2014 sec. 2(d)(2)), and
 	// not once the obligation is no longer owed (a decision not to notify, a waiver).
@@ -137,11 +134,6 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 		switch o.State {
 		case StateNotApplicable, StateWaived, StateDone, StateDisabled:
 			return fmt.Errorf("obligation %q is %s: its notice is no longer owed", in.Obligation, o.State)
-		}
-	}
-	for _, a := range n.Approvals {
-		if samePerson(a.By, a.Proof, in.By, p) {
-			return fmt.Errorf("%s has already approved this content (as %s): the second approval must come from another person", in.By, a.By)
 		}
 	}
 	if len(in.ContentHash) < 12 {

@@ -146,3 +146,97 @@ func TestSignedActionRefusedWithoutTrustedKeys(t *testing.T) {
 	h.do(3*hour, workflows.UpdateClose, workflows.CloseInput{By: "alice", Force: true, Reason: "test"}, "")
 	h.run(in)
 }
+
+const policyPlaybook = `
+format: 1
+name: policy
+version: "1"
+title: Who may act
+defaults:
+  reminders: []
+roles:
+  owner: {title: Owner, contacts: [{email: owner@agency.example}]}
+  counsel: {title: General counsel, contacts: [{email: ogc@agency.example}]}
+  cio: {title: CIO, contacts: [{email: cio@agency.example}]}
+  oig: {title: Inspector general, contacts: [{email: oig@agency.example}]}
+  congress: {title: Committees}
+auditors: [oig]
+facts:
+  affected_count: {type: number, title: People affected}
+obligations:
+  - id: congress-notice
+    title: Notify Congress
+    citation: 44 U.S.C. 3554(b)(7)(C)(iii)
+    owner: owner
+    acted_by: [owner]
+    anchor: discovery
+    deadline: {clock: calendar_days, amount: 7}
+    notice:
+      template: congress-notice
+      to: [congress]
+      send: manual
+      approvals: {count: 2, signed: true, roles: [counsel, cio]}
+      completes_obligation: true
+`
+
+// TestPlaybookPolicyOnSignedActions: a notice that needs signed approvals from counsel and the
+// CIO refuses an asserted approval and a signed one from anyone else; an obligation acted on by
+// its owner refuses a signed request from anyone else; an auditor cannot act; MayAct, on the
+// status, says the same as the validators.
+func TestPlaybookPolicyOnSignedActions(t *testing.T) {
+	t0 := time.Date(2024, 3, 4, 9, 0, 0, 0, ny)
+	h := newHarness(t, t0, nil)
+	c := newConsole(t)
+	h.trusted = c.keys()
+	in := testInput2(t, policyPlaybook, t0, map[string]string{"congress": "hsc@house.example"})
+	id := in.IncidentID
+	const ob = "congress-notice"
+	var draft workflows.Preview
+	approve := func(by string) workflows.ApproveInput {
+		return workflows.ApproveInput{Obligation: ob, By: by, ContentHash: draft.Rendered.ContentHash}
+	}
+	send := func(subject, name string) *workflows.SendNoticeInput {
+		return sign(c, id, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: ob}, subject, name)
+	}
+	h.do(hour, workflows.UpdateSendNotice, send("local:oig", "oig@agency.example"), "auditor of this incident (role oig)")
+	h.do(hour+time.Minute, workflows.UpdateSendNotice, send("local:mallory", "mallory@agency.example"), `may not act on obligation "congress-notice": the playbook lets owner@agency.example (owner) act on it`)
+	h.do(hour+2*time.Minute, workflows.UpdateSendNotice, send("local:owner", "Owner@Agency.example"), "")
+	h.env.RegisterDelayedCallback(func() { draft = h.preview(ob) }, hour+3*time.Minute)
+	h.doLate(2*hour, workflows.UpdateApprove, func() any { return approve("bob") },
+		"this notice needs a signed approval: approve it in the console, signed in as ogc@agency.example (counsel) or cio@agency.example (cio)")
+	h.doLate(2*hour+time.Minute, workflows.UpdateApprove, func() any {
+		return sign(c, id, workflows.UpdateApprove, approve(""), "local:eve", "eve@agency.example")
+	}, `eve@agency.example may not approve the notice of "congress-notice"`)
+	// A local login whose subject is the address counts even with a display name.
+	h.doLate(3*hour, workflows.UpdateApprove, func() any {
+		return sign(c, id, workflows.UpdateApprove, approve(""), "local:ogc@agency.example", "General Counsel")
+	}, "")
+	h.snapshot(3*hour + time.Minute)
+	h.doLate(4*hour, workflows.UpdateApprove, func() any {
+		return sign(c, id, workflows.UpdateApprove, approve(""), "oidc:https://idp.example#7", "cio@agency.example")
+	}, "")
+	h.snapshot(5 * hour)
+	h.do(6*hour, workflows.UpdateClose, workflows.CloseInput{By: "owner"}, "")
+	h.run(in)
+
+	st := h.snaps[3*hour+time.Minute]
+	require.Equal(t, []string{"ogc@agency.example"}, st.Access.Members["counsel"])
+	require.Equal(t, workflows.ApproverRule{Signed: true, Roles: []string{"counsel", "cio"}}, st.Access.Approvers[ob])
+	may := func(subject, name, update string) error { return workflows.MayAct(st, workflows.Actor{Subject: subject, Name: name}, update, ob) }
+	require.NoError(t, may("oidc:https://idp.example#7", "cio@agency.example", workflows.UpdateApprove))
+	require.ErrorContains(t, may("local:ogc@agency.example", "Counsel again", workflows.UpdateApprove), "already approved")
+	require.ErrorContains(t, may("local:owner", "owner@agency.example", workflows.UpdateApprove), "may not approve", "the requester is no approver")
+	require.ErrorContains(t, may("", "cio@agency.example", workflows.UpdateApprove), "needs a signed approval")
+	require.ErrorContains(t, may("local:oig", "oig@agency.example", workflows.UpdateComplete), "auditor")
+	require.ErrorContains(t, may("local:eve", "eve@agency.example", workflows.UpdateWaive), "may not act")
+	require.NoError(t, may("local:owner", "owner@agency.example", workflows.UpdateWaive))
+	require.NoError(t, may("", "anyone", workflows.UpdateWaive), "asserted actions are not held to roles")
+
+	n := noticeOf(h.snaps[5*hour], "congress-notice/notice")
+	require.Equal(t, workflows.NoticeSent, n.State)
+	require.Len(t, n.Approvals, 2)
+	require.Equal(t, "General Counsel", n.Approvals[0].By)
+	require.Equal(t, "local:ogc@agency.example", n.Approvals[0].Subject)
+	require.Equal(t, "cio@agency.example", n.Approvals[1].By)
+	require.True(t, n.Approvals[1].Verified)
+}

@@ -79,7 +79,10 @@ func register[In any](ctx workflow.Context, w *incident, u UpdateDef[In], fn fun
 		if err != nil {
 			return err
 		}
-		return validate(withProof(ctx, p), in)
+		if err := validate(withProof(ctx, p), in); err != nil {
+			return err
+		}
+		return w.mayAct(p, u.Name, &in)
 	}
 	handler := func(ctx workflow.Context, in In) (Status, error) {
 		var p Proof

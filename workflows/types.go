@@ -367,6 +367,8 @@ type Status struct {
 	ClosedAt     time.Time      `json:"closed_at,omitzero"`
 	// LogOffset is the index of the first record line this run holds (QueryLogPage reads from it).
 	LogOffset int `json:"log_offset,omitempty"`
+	// Access is who may act, for MayAct.
+	Access Access `json:"access,omitzero"`
 }
 
 // Location is the zone the incident's times are shown in.
