@@ -222,7 +222,9 @@ func TestPlaybookPolicyOnSignedActions(t *testing.T) {
 	st := h.snaps[3*hour+time.Minute]
 	require.Equal(t, []string{"ogc@agency.example"}, st.Access.Members["counsel"])
 	require.Equal(t, workflows.ApproverRule{Signed: true, Roles: []string{"counsel", "cio"}}, st.Access.Approvers[ob])
-	may := func(subject, name, update string) error { return workflows.MayAct(st, workflows.Actor{Subject: subject, Name: name}, update, ob) }
+	may := func(subject, name, update string) error {
+		return workflows.MayAct(st, workflows.Actor{Subject: subject, Name: name}, update, ob)
+	}
 	require.NoError(t, may("oidc:https://idp.example#7", "cio@agency.example", workflows.UpdateApprove))
 	require.ErrorContains(t, may("local:ogc@agency.example", "Counsel again", workflows.UpdateApprove), "already approved")
 	require.ErrorContains(t, may("local:owner", "owner@agency.example", workflows.UpdateApprove), "may not approve", "the requester is no approver")
