@@ -171,7 +171,7 @@ func (w *incident) preview(obligation string) (Preview, error) {
 		To: w.addresses(def.Notice.To), Cc: w.addresses(def.Notice.Cc), ApprovalsNeeded: def.Notice.Approvals,
 	}
 	if n := w.notice(OwnNoticeKey(obligation)); n != nil {
-		p.State, p.RequestedBy, p.Approvals = n.State, n.RequestedBy, n.Approvals
+		p.State, p.RequestedBy, p.RequestedProof, p.Approvals = n.State, n.RequestedBy, n.RequestedProof, n.Approvals
 		if n.Draft != nil {
 			p.Rendered = n.Draft
 			return p, nil

@@ -23,6 +23,14 @@ type Proof struct {
 // Asserted reports whether the actor is only what the caller typed.
 func (p Proof) Asserted() bool { return !p.Verified }
 
+// Mark is how a person's action is labelled for readers: "signed: <subject>" or "asserted".
+func (p Proof) Mark() string {
+	if p.Verified {
+		return "signed: " + p.Subject
+	}
+	return "asserted"
+}
+
 // AttestedActor is the name an attested action is recorded under: the attested Name, or the
 // Subject when the signer gave none. The typed By field never wins over it.
 func AttestedActor(a *Attestation) string {

@@ -52,6 +52,7 @@ func (w *incident) status(now time.Time) Status {
 			CompletedAt: o.CompletedAt, NoticesSent: sent[o.ID] + o.EarlierNoticesSent,
 			Hold: o.Hold, HeldFor: o.HeldFor,
 			Regime: def.Regime, DeadlineKind: def.DeadlineKind(), Source: def.Source, Reason: o.Reason, Limit: o.Limit,
+			CompletedBy: o.CompletedBy, CompletedProof: o.CompletedProof, WaivedBy: o.WaivedBy, WaivedProof: o.WaivedProof,
 		}
 		if j := Judge(os, now, false); j.Done {
 			os.Late = j.Late()

@@ -330,6 +330,7 @@ type Preview struct {
 	Template        string     `json:"template"`
 	State           string     `json:"state,omitempty"`
 	RequestedBy     string     `json:"requested_by,omitempty"`
+	RequestedProof  Proof      `json:"requested_proof,omitzero"`
 	To              []string   `json:"to"`
 	Cc              []string   `json:"cc,omitempty"`
 	ApprovalsNeeded int        `json:"approvals_needed"`
@@ -405,6 +406,11 @@ type ObligationStatus struct {
 	Reason string `json:"reason,omitempty"`
 	// Limit says which limit governs the deadline when the obligation has a second one.
 	Limit string `json:"limit,omitempty"`
+	// CompletedBy (or WaivedBy) is who completed (or waived) it, with how that is known.
+	CompletedBy    string `json:"completed_by,omitempty"`
+	CompletedProof Proof  `json:"completed_proof,omitzero"`
+	WaivedBy       string `json:"waived_by,omitempty"`
+	WaivedProof    Proof  `json:"waived_proof,omitzero"`
 }
 
 // InternalTarget reports whether the deadline is an internal target, not a legal deadline.
