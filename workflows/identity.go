@@ -84,6 +84,9 @@ func proofOf(ctx workflow.Context) Proof {
 	return p
 }
 
+// AttestationOf returns the attestation an Update input (a pointer) carries, or nil.
+func AttestationOf(in any) *Attestation { return attestationOf(in) }
+
 // attestationOf returns the attestation an input carries, if any.
 func attestationOf(in any) *Attestation {
 	if s, ok := in.(Signable); ok {
