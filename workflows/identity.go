@@ -3,6 +3,7 @@ package workflows
 import (
 	"crypto/ed25519"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -66,6 +67,13 @@ func NewIncidentWorkflow(opts Options) func(workflow.Context, StartIncidentInput
 	}
 }
 
+// MaxSignatureAge is how long after signing a signed action is accepted; MaxSignatureSkew how far
+// the signer's clock may run ahead of the workflow's.
+const (
+	MaxSignatureAge  = 15 * time.Minute
+	MaxSignatureSkew = 2 * time.Minute
+)
+
 // WorkflowType is the registered name of the incident workflow.
 const WorkflowType = "IncidentWorkflow"
 
@@ -100,13 +108,22 @@ func attestationOf(in any) *Attestation {
 // against the trusted keys for this incident and this Update, its attested identity must be a
 // plain line, and a typed By that names someone else is refused; then By is replaced by the
 // attested person, so the validator behind it judges the person who signed.
-func (w *incident) checkAttested(update string, in any) (Proof, error) {
+func (w *incident) checkAttested(ctx workflow.Context, update string, in any) (Proof, error) {
 	a := attestationOf(in)
 	if a == nil {
 		return Proof{}, nil
 	}
 	if err := VerifyAction(w.trusted, w.st.IncidentID, update, in.(Signable)); err != nil {
 		return Proof{}, fmt.Errorf("signed action refused: %w; sign in to a console this worker trusts (%s) and act again", err, trustedHint(w.trusted))
+	}
+	// A signature is good for one act, now: one captured from a request and sent again later
+	// is refused (validators never run on replay, so the workflow clock here is the arrival).
+	now := workflow.Now(ctx)
+	switch {
+	case a.SignedAt.Before(now.Add(-MaxSignatureAge)):
+		return Proof{}, fmt.Errorf("signed action refused: it was signed at %s, more than %s before it reached the incident (%s): act again in the console (a signature is not reusable later)", stamp(a.SignedAt), MaxSignatureAge, stamp(now))
+	case a.SignedAt.After(now.Add(MaxSignatureSkew)):
+		return Proof{}, fmt.Errorf("signed action refused: it was signed at %s, later than the incident's clock (%s): check the console's clock", stamp(a.SignedAt), stamp(now))
 	}
 	if err := playbook.CheckLine("attestation.subject", a.Subject, MaxActorLength); err != nil {
 		return Proof{}, err

@@ -16,12 +16,14 @@ type console struct {
 	t    *testing.T
 	pub  ed25519.PublicKey
 	priv ed25519.PrivateKey
+	// now is the signer's clock: the test environment's, so signatures are fresh when they arrive.
+	now func() time.Time
 }
 
 func newConsole(t *testing.T) *console {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
-	return &console{t: t, pub: pub, priv: priv}
+	return &console{t: t, pub: pub, priv: priv, now: time.Now}
 }
 
 func (c *console) keys() map[string]ed25519.PublicKey {
@@ -33,7 +35,7 @@ func sign[In any, P interface {
 	*In
 	workflows.Signable
 }](c *console, incident, update string, in In, subject, name string) *In {
-	require.NoError(c.t, workflows.SignAction(c.priv, incident, update, P(&in), subject, name, time.Now()))
+	require.NoError(c.t, workflows.SignAction(c.priv, incident, update, P(&in), subject, name, c.now()))
 	return &in
 }
 
@@ -45,6 +47,7 @@ func TestSignedActionsAreVerified(t *testing.T) {
 	t0 := time.Date(2024, 3, 4, 9, 0, 0, 0, ny)
 	h := newHarness(t, t0, nil)
 	good, rogue := newConsole(t), newConsole(t)
+	good.now, rogue.now = h.env.Now, h.env.Now
 	h.trusted = good.keys()
 	in := approvalsInput(t, t0)
 	id := in.IncidentID
@@ -56,8 +59,9 @@ func TestSignedActionsAreVerified(t *testing.T) {
 	}
 
 	// Alice requests the notice, signed in; By left empty is filled from the attestation.
-	h.do(hour, workflows.UpdateSendNotice, sign(good, id, workflows.UpdateSendNotice,
-		workflows.SendNoticeInput{Obligation: ob}, "local:alice", "alice@agency.example"), "")
+	h.doLate(hour, workflows.UpdateSendNotice, func() any {
+		return sign(good, id, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: ob}, "local:alice", "alice@agency.example")
+	}, "")
 	h.env.RegisterDelayedCallback(func() { draft = h.preview(ob) }, hour+time.Minute)
 	// Refusals, each leaving no trace.
 	h.doLate(2*hour, workflows.UpdateApprove, func() any {
@@ -74,6 +78,12 @@ func TestSignedActionsAreVerified(t *testing.T) {
 	h.doLate(2*hour+3*time.Minute, workflows.UpdateApprove, func() any {
 		return sign(rogue, id, workflows.UpdateApprove, approve(""), "local:bob", "bob@agency.example")
 	}, "which this worker does not trust")
+	// A signature captured and sent again later is refused.
+	var stale any
+	h.env.RegisterDelayedCallback(func() {
+		stale = sign(good, id, workflows.UpdateApprove, approve(""), "local:bob", "bob@agency.example")
+	}, hour+2*time.Minute)
+	h.doLate(hour+20*time.Minute, workflows.UpdateApprove, func() any { return stale }, "more than 15m0s before it reached the incident")
 	h.doLate(2*hour+4*time.Minute, workflows.UpdateApprove, func() any {
 		return sign(good, id, workflows.UpdateApprove, approve("carol@agency.example"), "local:bob", "bob@agency.example")
 	}, "is not the person who signed")
@@ -94,7 +104,9 @@ func TestSignedActionsAreVerified(t *testing.T) {
 	h.snapshot(3*hour + 3*time.Minute)
 	// Dave approves without signing (the CLI): accepted, recorded as asserted.
 	h.doLate(4*hour, workflows.UpdateApprove, func() any { return approve("dave") }, "")
-	h.do(5*hour, workflows.UpdateClose, sign(good, id, workflows.UpdateClose, workflows.CloseInput{}, "oidc:https://idp.example#42", ""), "")
+	h.doLate(5*hour, workflows.UpdateClose, func() any {
+		return sign(good, id, workflows.UpdateClose, workflows.CloseInput{}, "oidc:https://idp.example#42", "")
+	}, "")
 	h.run(in)
 
 	st := h.snaps[3*hour+3*time.Minute]
@@ -187,6 +199,7 @@ func TestPlaybookPolicyOnSignedActions(t *testing.T) {
 	t0 := time.Date(2024, 3, 4, 9, 0, 0, 0, ny)
 	h := newHarness(t, t0, nil)
 	c := newConsole(t)
+	c.now = h.env.Now
 	h.trusted = c.keys()
 	in := testInput2(t, policyPlaybook, t0, map[string]string{"congress": "hsc@house.example"})
 	id := in.IncidentID
@@ -195,12 +208,14 @@ func TestPlaybookPolicyOnSignedActions(t *testing.T) {
 	approve := func(by string) workflows.ApproveInput {
 		return workflows.ApproveInput{Obligation: ob, By: by, ContentHash: draft.Rendered.ContentHash}
 	}
-	send := func(subject, name string) *workflows.SendNoticeInput {
-		return sign(c, id, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: ob}, subject, name)
+	send := func(subject, name string) func() any {
+		return func() any {
+			return sign(c, id, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: ob}, subject, name)
+		}
 	}
-	h.do(hour, workflows.UpdateSendNotice, send("local:oig", "oig@agency.example"), "auditor of this incident (role oig)")
-	h.do(hour+time.Minute, workflows.UpdateSendNotice, send("local:mallory", "mallory@agency.example"), `may not act on obligation "congress-notice": the playbook lets owner@agency.example (owner) act on it`)
-	h.do(hour+2*time.Minute, workflows.UpdateSendNotice, send("local:owner", "Owner@Agency.example"), "")
+	h.doLate(hour, workflows.UpdateSendNotice, send("local:oig", "oig@agency.example"), "auditor of this incident (role oig)")
+	h.doLate(hour+time.Minute, workflows.UpdateSendNotice, send("local:mallory", "mallory@agency.example"), `may not act on obligation "congress-notice": the playbook lets owner@agency.example (owner) act on it`)
+	h.doLate(hour+2*time.Minute, workflows.UpdateSendNotice, send("local:owner", "Owner@Agency.example"), "")
 	h.env.RegisterDelayedCallback(func() { draft = h.preview(ob) }, hour+3*time.Minute)
 	h.doLate(2*hour, workflows.UpdateApprove, func() any { return approve("bob") },
 		"this notice needs a signed approval: approve it in the console, signed in as ogc@agency.example (counsel) or cio@agency.example (cio)")
@@ -241,4 +256,16 @@ func TestPlaybookPolicyOnSignedActions(t *testing.T) {
 	require.Equal(t, "local:ogc@agency.example", n.Approvals[0].Subject)
 	require.Equal(t, "cio@agency.example", n.Approvals[1].By)
 	require.True(t, n.Approvals[1].Verified)
+}
+
+// TestApproverRolesNeedContacts: an incident whose notice's approver roles have no contact is
+// refused at the start, naming the roles and the fix.
+func TestApproverRolesNeedContacts(t *testing.T) {
+	in := testInput2(t, policyPlaybook, time.Date(2024, 3, 4, 9, 0, 0, 0, ny), map[string]string{"congress": "hsc@house.example"})
+	for _, r := range []string{"counsel", "cio"} {
+		role := in.Playbook.Roles[r]
+		role.Contacts = nil
+		in.Playbook.Roles[r] = role
+	}
+	require.ErrorContains(t, workflows.ValidateStart(in), "no address for the approver role(s) counsel, cio of congress-notice")
 }

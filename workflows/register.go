@@ -75,7 +75,7 @@ func withBudget[In any](w *incident, validate func(workflow.Context, In) error) 
 // worker that accepted it (the audit verifies each signature again from the history).
 func register[In any](ctx workflow.Context, w *incident, u UpdateDef[In], fn func(workflow.Context, In) (Status, error), validate func(workflow.Context, In) error) error {
 	validator := func(ctx workflow.Context, in In) error {
-		p, err := w.checkAttested(u.Name, &in)
+		p, err := w.checkAttested(ctx, u.Name, &in)
 		if err != nil {
 			return err
 		}
