@@ -131,11 +131,11 @@ func (a *Access) check(who Actor, update, obligation string, n *NoticeRecord) er
 		}
 		if n != nil {
 			if samePerson(who.Name, p, n.RequestedBy, n.RequestedProof) {
-				return fmt.Errorf("%s requested this notice (as %s) and cannot approve it: another person must", who.Name, n.RequestedBy)
+				return fmt.Errorf("%s requested this notice%s and cannot approve it: another person must", who.Name, alias(who.Name, n.RequestedBy))
 			}
 			for _, ap := range n.Approvals {
 				if samePerson(ap.By, ap.Proof, who.Name, p) {
-					return fmt.Errorf("%s has already approved this content (as %s): the second approval must come from another person", who.Name, ap.By)
+					return fmt.Errorf("%s has already approved this content%s: the second approval must come from another person", who.Name, alias(who.Name, ap.By))
 				}
 			}
 		}
@@ -145,6 +145,14 @@ func (a *Access) check(who Actor, update, obligation string, n *NoticeRecord) er
 		return fmt.Errorf("%s may not act on obligation %q: the playbook lets %s act on it", who.Name, obligation, a.describe(roles, ""))
 	}
 	return nil
+}
+
+// alias names the other name one person acted under, for a message: " (as bob)", or "".
+func alias(name, earlier string) string {
+	if SameActor(name, earlier) {
+		return ""
+	}
+	return " (as " + earlier + ")"
 }
 
 // actsOnObligation reports whether an Update acts on one obligation (and so follows acted_by).
