@@ -197,6 +197,24 @@ func (a *Access) describe(roles []string, fallback string) string {
 	return strings.Join(out, " or ")
 }
 
+// guardedRole says why a role's contacts may only be changed by a signed action — they decide who
+// may give a signed approval, act on an obligation, or only read — or "" when they do not.
+func guardedRole(pb *playbook.Playbook, role string) string {
+	if slices.Contains(pb.Auditors, role) {
+		return "lists the incident's auditors"
+	}
+	for i := range pb.Obligations {
+		o := &pb.Obligations[i]
+		if slices.Contains(o.ActedBy, role) {
+			return "decides who may act on " + o.ID
+		}
+		if n := o.Notice; n != nil && n.SignedApprovals && slices.Contains(n.ApproverRoles, role) {
+			return "decides who may approve the notice of " + o.ID
+		}
+	}
+	return ""
+}
+
 // obligationInput is an Update input about one obligation.
 type obligationInput interface{ obligationID() string }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -231,6 +232,14 @@ func TestPlaybookPolicyOnSignedActions(t *testing.T) {
 		return sign(c, id, workflows.UpdateApprove, approve(""), "oidc:https://idp.example#7", "cio@agency.example")
 	}, "")
 	h.snapshot(5 * hour)
+	// Adding oneself to an approver role by a typed (asserted) change is refused; signed, it is
+	// accepted and recorded under the signer.
+	contacts := workflows.SetContactsInput{Role: "counsel", Contacts: []playbook.Contact{{Email: "eve@agency.example"}}, Reason: "new counsel"}
+	h.do(5*hour+time.Minute, workflows.UpdateSetContacts, func() workflows.SetContactsInput { c := contacts; c.By = "eve"; return c }(),
+		"role counsel decides who may approve the notice of congress-notice: change its contacts in the console, signed in")
+	h.doLate(5*hour+2*time.Minute, workflows.UpdateSetContacts, func() any {
+		return sign(c, id, workflows.UpdateSetContacts, contacts, "local:owner", "owner@agency.example")
+	}, "")
 	h.do(6*hour, workflows.UpdateClose, workflows.CloseInput{By: "owner"}, "")
 	h.run(in)
 
