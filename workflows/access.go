@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -29,6 +30,9 @@ type Access struct {
 	// Members lists, per role named above, its contacts' e-mail addresses in this incident
 	// (lower case).
 	Members map[string][]string `json:"members,omitempty"`
+	// Guarded lists the roles whose contacts only a signed action may change, with why: they
+	// decide who may sign for something (approver roles of signed approvals, acted_by, auditors).
+	Guarded map[string]string `json:"guarded,omitempty"`
 }
 
 // ApproverRule says who may approve one notice.
@@ -39,18 +43,19 @@ type ApproverRule struct {
 	Roles []string `json:"roles,omitempty"`
 }
 
-// MayAct reports whether who may take the action named by update (an Update* name) on the
-// obligation ("" for actions on the incident) as the incident stands in s; nil means yes, an
-// error says why not and what to do instead. The validators apply the same rules (and more:
-// the state of the obligation, the input's fields), so a nil here is no promise of acceptance.
-func MayAct(s Status, who Actor, update, obligation string) error {
+// MayAct reports whether who may take the action named by update (an Update* name) on target
+// — the obligation, the role for UpdateSetContacts, "" for other actions on the incident — as
+// the incident stands in s; nil means yes, an error says why not and what to do instead. The
+// validators apply the same rules (and more: the state of the obligation, the input's fields),
+// so a nil here is no promise of acceptance.
+func MayAct(s Status, who Actor, update, target string) error {
 	var n *NoticeRecord
 	for i := range s.Notices {
-		if s.Notices[i].Key == OwnNoticeKey(obligation) {
+		if update == UpdateApprove && s.Notices[i].Key == OwnNoticeKey(target) {
 			n = &s.Notices[i]
 		}
 	}
-	return s.Access.check(who, update, obligation, n)
+	return s.Access.check(who, update, target, n)
 }
 
 // access builds the incident's Access from its playbook snapshot and contacts.
@@ -73,6 +78,14 @@ func (w *incident) access() Access {
 			}
 			a.Approvers[o.ID] = ApproverRule{Signed: n.SignedApprovals, Roles: n.ApproverRoles}
 			roles = append(roles, n.ApproverRoles...)
+		}
+	}
+	for _, r := range slices.Sorted(maps.Keys(pb.Roles)) {
+		if why := guardedRole(pb, r); why != "" {
+			if a.Guarded == nil {
+				a.Guarded = map[string]string{}
+			}
+			a.Guarded[r] = why
 		}
 	}
 	for _, r := range roles {
@@ -101,8 +114,8 @@ func (w *incident) mayAct(p Proof, update string, in any) error {
 		who.Name = NormalizeActor(*act.actor())
 	}
 	obligation := ""
-	if o, ok := in.(obligationInput); ok {
-		obligation = o.obligationID()
+	if o, ok := in.(targetInput); ok {
+		obligation = o.target()
 	}
 	var n *NoticeRecord
 	if update == UpdateApprove {
@@ -120,6 +133,11 @@ func (a *Access) check(who Actor, update, obligation string, n *NoticeRecord) er
 		if r := a.memberOf(who, a.Auditors); r != "" {
 			return fmt.Errorf("%s is an auditor of this incident (role %s): auditors read the record, they do not act", who.Name, r)
 		}
+	}
+	// A role's contacts decide who may sign for it: changing them must be as provable as what
+	// they guard, or anyone could add themselves by typing a name and then sign in.
+	if why := a.Guarded[obligation]; update == UpdateSetContacts && why != "" && !signed {
+		return fmt.Errorf("role %s %s: change its contacts in the console, signed in (an asserted change could let anyone sign for it)", obligation, why)
 	}
 	if update == UpdateApprove {
 		rule := a.Approvers[obligation]
@@ -215,12 +233,13 @@ func guardedRole(pb *playbook.Playbook, role string) string {
 	return ""
 }
 
-// obligationInput is an Update input about one obligation.
-type obligationInput interface{ obligationID() string }
+// targetInput is an Update input about one obligation, or one role (set-contacts).
+type targetInput interface{ target() string }
 
-func (in *CompleteInput) obligationID() string   { return in.Obligation }
-func (in *WaiveInput) obligationID() string      { return in.Obligation }
-func (in *SendNoticeInput) obligationID() string { return in.Obligation }
-func (in *ApproveInput) obligationID() string    { return in.Obligation }
-func (in *HoldInput) obligationID() string       { return in.Obligation }
-func (in *ReleaseInput) obligationID() string    { return in.Obligation }
+func (in *CompleteInput) target() string    { return in.Obligation }
+func (in *WaiveInput) target() string       { return in.Obligation }
+func (in *SendNoticeInput) target() string  { return in.Obligation }
+func (in *ApproveInput) target() string     { return in.Obligation }
+func (in *HoldInput) target() string        { return in.Obligation }
+func (in *ReleaseInput) target() string     { return in.Obligation }
+func (in *SetContactsInput) target() string { return in.Role }

@@ -257,6 +257,9 @@ func TestPlaybookPolicyOnSignedActions(t *testing.T) {
 	require.ErrorContains(t, may("local:eve", "eve@agency.example", workflows.UpdateWaive), "may not act")
 	require.NoError(t, may("local:owner", "owner@agency.example", workflows.UpdateWaive))
 	require.NoError(t, may("", "anyone", workflows.UpdateWaive), "asserted actions are not held to roles")
+	require.Equal(t, "decides who may approve the notice of congress-notice", st.Access.Guarded["counsel"])
+	require.ErrorContains(t, workflows.MayAct(st, workflows.Actor{Name: "eve"}, workflows.UpdateSetContacts, "counsel"), "change its contacts in the console, signed in")
+	require.NoError(t, workflows.MayAct(st, workflows.Actor{Name: "eve"}, workflows.UpdateSetContacts, "congress"))
 
 	n := noticeOf(h.snaps[5*hour], "congress-notice/notice")
 	require.Equal(t, workflows.NoticeSent, n.State)
