@@ -65,6 +65,11 @@ func Combine(pbs ...*Playbook) (*Playbook, error) {
 		for _, o := range pb.Obligations {
 			out.Obligations = append(out.Obligations, pushDown(pb, o, disabled))
 		}
+		for _, r := range pb.Auditors {
+			if !slices.Contains(out.Auditors, r) {
+				out.Auditors = append(out.Auditors, r)
+			}
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

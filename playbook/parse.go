@@ -74,6 +74,7 @@ func Parse(name string, data []byte, templates TemplateSet) (*Playbook, error) {
 	}
 	p.Source = name
 	p.normalizeAddresses()
+	p.applyApprovals()
 	if err := p.Validate(templates); err != nil {
 		return nil, err
 	}
@@ -116,6 +117,11 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 			} else if !r.Allows(c.Email) {
 				v.add("", fmt.Sprintf("roles.%s.contacts[%d].email", id, i), fmt.Sprintf("%q is outside the role's allowed_domains (%s)", c.Email, strings.Join(r.AllowedDomains, ", ")))
 			}
+		}
+	}
+	for i, r := range p.Auditors {
+		if _, ok := p.Roles[r]; !ok {
+			v.add("", fmt.Sprintf("auditors[%d]", i), fmt.Sprintf("unknown role %q: declare it under roles (known: %s)", r, keys(p.Roles)))
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(p.Facts)) {
@@ -215,12 +221,24 @@ func (p *Playbook) validateObligation(v *validator, o *Obligation, templates Tem
 		default:
 			v.add(o.ID, "notice.send", fmt.Sprintf("unknown mode %q: use on_due or manual", n.Send))
 		}
+		for i, r := range n.ApproverRoles {
+			v.role(p, o.ID, fmt.Sprintf("notice.approvals.roles[%d]", i), r)
+		}
+		if len(n.ApproverRoles) > 0 && n.Approvals == 0 {
+			v.add(o.ID, "notice.approvals.roles", "approver roles without approvals: give a count (approvals: {count: 2, roles: [...]})")
+		}
+		if n.SignedApprovals && n.Approvals == 0 {
+			v.add(o.ID, "notice.approvals.signed", "signed approvals without approvals: give a count (approvals: {count: 2, signed: true})")
+		}
 		switch {
 		case n.Approvals < 0 || n.Approvals > 5:
 			v.add(o.ID, "notice.approvals", fmt.Sprintf("must be between 0 and 5 (got %d)", n.Approvals))
 		case n.Approvals > 0 && n.Send == SendOnDue:
 			v.add(o.ID, "notice.approvals", "a notice that needs approvals cannot be sent on_due: use send: manual")
 		}
+	}
+	for i, r := range o.ActedBy {
+		v.role(p, o.ID, fmt.Sprintf("acted_by[%d]", i), r)
 	}
 	v.duration(o.ID, "cadence", o.Cadence, true)
 	v.reminders(o.ID, "reminders", o.Reminders)
@@ -443,4 +461,21 @@ func Resolve(ref string, embedded fs.FS, templates TemplateSet) (*Playbook, erro
 		return nil, fmt.Errorf("unknown playbook %q: give a file path or one of %s", ref, strings.Join(names, ", "))
 	}
 	return Parse(ref+".yaml", data, templates)
+}
+
+// applyApprovals copies each notice's approvals as written (ApprovalsSpec) into its fields, and
+// the playbook's signed_approvals into every notice that needs approvals.
+func (p *Playbook) applyApprovals() {
+	for i := range p.Obligations {
+		n := p.Obligations[i].Notice
+		if n == nil {
+			continue
+		}
+		if n.ApprovalsYAML.Line != 0 {
+			n.Approvals, n.SignedApprovals, n.ApproverRoles = n.ApprovalsYAML.Count, n.ApprovalsYAML.Signed, n.ApprovalsYAML.Roles
+		}
+		if p.SignedApprovals && n.Approvals > 0 {
+			n.SignedApprovals = true
+		}
+	}
 }

@@ -9,7 +9,10 @@
 package playbook
 
 import (
+	"fmt"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // FormatVersion is the playbook file format this build reads.
@@ -98,6 +101,12 @@ type Playbook struct {
 	Enabled *bool `yaml:"enabled,omitempty" json:"enabled,omitempty"`
 	// Obligations are what is owed, in display order.
 	Obligations []Obligation `yaml:"obligations" json:"obligations"`
+	// SignedApprovals requires every approval of every notice of this playbook to be signed
+	// (Parse sets each notice's SignedApprovals).
+	SignedApprovals bool `yaml:"signed_approvals,omitempty" json:"signed_approvals,omitempty"`
+	// Auditors are roles whose people may read an incident but not act on it: a signed action by
+	// one of their contacts is refused.
+	Auditors []string `yaml:"auditors,omitempty" json:"auditors,omitempty"`
 	// Source is the file the playbook was read from (not part of the YAML).
 	Source string `yaml:"-" json:"source,omitempty"`
 	// Regimes lists the playbooks Combine joined into this one, in order; empty for a playbook
@@ -241,6 +250,10 @@ type Obligation struct {
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 	// Owner is the role responsible; reminders go to it.
 	Owner string `yaml:"owner" json:"owner"`
+	// ActedBy, when set, lists the roles whose people may act on the obligation with signed
+	// actions (complete, waive, send its notice, hold, release): a signed action from anyone
+	// else is refused. Approvals follow the notice's approver roles instead.
+	ActedBy []string `yaml:"acted_by,omitempty" json:"acted_by,omitempty"`
 	// Anchor says what starts the clock: "discovery", "determination:ID", "fact:ID",
 	// "obligation:ID", "notice:ID" or "decision:ID", or the earliest of several (see Anchor).
 	Anchor Anchor `yaml:"anchor" json:"anchor"`
@@ -308,8 +321,63 @@ type Notice struct {
 	// CompletesObligation marks the obligation done once the notice is delivered.
 	CompletesObligation bool `yaml:"completes_obligation,omitempty" json:"completes_obligation,omitempty"`
 	// Approvals is how many distinct people other than the requester must approve the exact
-	// rendered content before it is sent (0: the request itself is the approval).
-	Approvals int `yaml:"approvals,omitempty" json:"approvals,omitempty"`
+	// rendered content before it is sent (0: the request itself is the approval). In YAML it is
+	// a count (approvals: 2) or {count: 2, signed: true, roles: [general_counsel, cio]}.
+	Approvals int `yaml:"-" json:"approvals,omitempty"`
+	// SignedApprovals refuses an approval that is not signed (given in the console, signed in):
+	// the history then proves who approved. Set by approvals.signed or the playbook's
+	// signed_approvals.
+	SignedApprovals bool `yaml:"-" json:"signed_approvals,omitempty"`
+	// ApproverRoles, when set, accepts a signed approval only from a person whose e-mail address
+	// is among these roles' contacts in the incident. Asserted approvals (the CLI) cannot be
+	// checked against it: add signed to refuse them.
+	ApproverRoles []string `yaml:"-" json:"approver_roles,omitempty"`
+	// ApprovalsYAML is the approvals field as written; Parse copies it into the fields above.
+	ApprovalsYAML ApprovalsSpec `yaml:"approvals,omitempty" json:"-"`
+}
+
+// ApprovalsSpec is a notice's approvals field in YAML: a count, or a mapping with a count,
+// whether approvals must be signed, and the roles that may approve.
+type ApprovalsSpec struct {
+	Count  int
+	Signed bool
+	Roles  []string
+	// Line is where the field was written, for messages.
+	Line int
+}
+
+// UnmarshalYAML reads `approvals: 2` or `approvals: {count: 2, signed: true, roles: [cio]}`,
+// strictly (an unknown key is an error naming it).
+func (a *ApprovalsSpec) UnmarshalYAML(n *yaml.Node) error {
+	a.Line = n.Line
+	const form = "approvals is a count (approvals: 2) or {count: 2, signed: true, roles: [general_counsel, cio]}"
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if err := n.Decode(&a.Count); err != nil {
+			return fmt.Errorf("line %d: %s", n.Line, form)
+		}
+		return nil
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			var err error
+			switch k.Value {
+			case "count":
+				err = v.Decode(&a.Count)
+			case "signed":
+				err = v.Decode(&a.Signed)
+			case "roles":
+				err = v.Decode(&a.Roles)
+			default:
+				return fmt.Errorf("line %d: unknown field %q in approvals: use count, signed and roles", k.Line, k.Value)
+			}
+			if err != nil {
+				return fmt.Errorf("line %d: approvals.%s: %s", v.Line, k.Value, SanitizeError(err.Error()))
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("line %d: %s", n.Line, form)
 }
 
 // Condition is a test on one fact or one decision; exactly one operator is set.

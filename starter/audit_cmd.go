@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,7 +82,7 @@ func cmdExport(args []string, out io.Writer) error {
 // a trusted key (BREACHFLOW_EXPORT_VERIFY_KEYS, --verify-key) or a history has no manifest,
 // unless --allow-unsigned.
 //
-//	starter audit PATH|INC-… [--format table|md|json|html] [--live] [--progress] [--verify-key KEY]... [--allow-unsigned]
+//	starter audit PATH|INC-… [--format table|md|json|html] [--live] [--progress] [--verify-key KEY]... [--console-key KEY]... [--allow-unsigned]
 func cmdAudit(args []string, out io.Writer) error {
 	c := newCommon("audit")
 	format := c.fs.String("format", audit.FormatTable, "output: table, md (Markdown), json or html (a self-contained page with a timeline chart per incident)")
@@ -93,6 +94,14 @@ func cmdAudit(args []string, out io.Writer) error {
 		k, err := audit.ParsePublicKey(s)
 		if err == nil {
 			verifyKeys = append(verifyKeys, k)
+		}
+		return err
+	})
+	consoleKeys := map[string]ed25519.PublicKey{}
+	c.fs.Func("console-key", "public key of a trusted console, to verify signed actions (base64; repeatable; added to $"+config.EnvConsoleVerifyKeys+")", func(s string) error {
+		k, err := audit.ParsePublicKey(s)
+		if err == nil {
+			consoleKeys[workflows.SignerKeyID(k)] = k
 		}
 		return err
 	})
@@ -117,7 +126,12 @@ func cmdAudit(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := audit.Options{DataConverter: codec.DataConverter(keys), VerifyKeys: append(trusted, verifyKeys...), AllowUnsigned: *allowUnsigned}
+	consoles, err := config.ConsoleVerifyKeys()
+	if err != nil {
+		return err
+	}
+	maps.Copy(consoles, consoleKeys)
+	opts := audit.Options{DataConverter: codec.DataConverter(keys), VerifyKeys: append(trusted, verifyKeys...), AllowUnsigned: *allowUnsigned, ConsoleKeys: consoles}
 	if *progress || auditIsTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -99,6 +100,7 @@ func printStatus(out io.Writer, st workflows.Status, now time.Time) {
 	}
 	tw.Flush()
 	printLaw(out, st, notes)
+	printActors(out, st)
 	var failing []string
 	for _, n := range st.Notices {
 		if n.State == workflows.NoticeFailing {
@@ -195,7 +197,7 @@ func printLaw(out io.Writer, st workflows.Status, notes []string) {
 				if i == len(d.History)-1 {
 					mark = "in force"
 				}
-				line := fmt.Sprintf("  %s = %s (%s) by %s, %s: %s", d.ID, r.Outcome, mark, r.By, workflows.FormatInstant(r.At, loc), r.Rationale)
+				line := fmt.Sprintf("  %s = %s (%s) by %s (%s), %s: %s", d.ID, r.Outcome, mark, r.By, r.Proof.Mark(), workflows.FormatInstant(r.At, loc), r.Rationale)
 				if r.Assessment != "" {
 					line += " [assessment: " + r.Assessment + "]"
 				}
@@ -210,4 +212,32 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// printActors lists who completed, waived, requested and approved, each marked signed (with the
+// authenticated subject) or asserted (a typed name, as the CLI's --by).
+func printActors(out io.Writer, st workflows.Status) {
+	var lines []string
+	for _, o := range st.Obligations {
+		switch {
+		case o.CompletedBy != "":
+			lines = append(lines, fmt.Sprintf("  %s: completed by %s (%s)", o.ID, o.CompletedBy, o.CompletedProof.Mark()))
+		case o.WaivedBy != "":
+			lines = append(lines, fmt.Sprintf("  %s: waived by %s (%s)", o.ID, o.WaivedBy, o.WaivedProof.Mark()))
+		}
+	}
+	for _, n := range st.Notices {
+		if n.Kind != templates.KindNotice || n.RequestedBy == workflows.ActorEngine {
+			continue
+		}
+		line := fmt.Sprintf("  %s: requested by %s (%s)", n.Key, n.RequestedBy, n.RequestedProof.Mark())
+		for _, a := range n.Approvals {
+			line += fmt.Sprintf("; approved by %s (%s)", a.By, a.Proof.Mark())
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) > 0 {
+		fmt.Fprintln(out, "\nWho acted (signed: proven by the console's signature; asserted: as typed):")
+		fmt.Fprintln(out, strings.Join(lines, "\n"))
+	}
 }

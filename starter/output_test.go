@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,4 +47,26 @@ func TestPrintStatus(t *testing.T) {
 	out.Reset()
 	printStatus(&out, st, now.Add(1000*time.Hour))
 	require.Contains(t, out.String(), "unfinished at close, 4 hours before the deadline")
+}
+
+// TestPrintStatusMarksAssertedActions: who completed, waived, requested and approved is shown
+// with how it is known: signed (the subject) or asserted.
+func TestPrintStatusMarksAssertedActions(t *testing.T) {
+	signed := workflows.Proof{Subject: "local:ogc", Verified: true}
+	st := workflows.Status{IncidentID: "INC-1", Title: "T", Status: "open"}
+	st.Obligations = []workflows.ObligationStatus{
+		{ID: "triage", State: workflows.StateDone, CompletedBy: "alice"},
+		{ID: "public", State: workflows.StateWaived, WaivedBy: "ogc@agency.example", WaivedProof: signed},
+	}
+	st.Notices = []workflows.NoticeRecord{{Key: "congress-notice/notice", Kind: "notice", RequestedBy: "alice",
+		Approvals: []workflows.Approval{{By: "ogc@agency.example", Proof: signed}, {By: "bob"}}}}
+	var out strings.Builder
+	printStatus(&out, st, time.Now())
+	for _, want := range []string{
+		"triage: completed by alice (asserted)",
+		"public: waived by ogc@agency.example (signed: local:ogc)",
+		"congress-notice/notice: requested by alice (asserted); approved by ogc@agency.example (signed: local:ogc); approved by bob (asserted)",
+	} {
+		require.Contains(t, out.String(), want)
+	}
 }

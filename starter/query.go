@@ -122,13 +122,13 @@ func cmdPreview(args []string, out io.Writer) error {
 	if p.ApprovalsNeeded > 0 {
 		var who []string
 		for _, a := range p.Approvals {
-			who = append(who, a.By)
+			who = append(who, a.By+" ("+a.Proof.Mark()+")")
 		}
 		fmt.Fprintf(out, "Approvals: %d of %d needed", len(p.Approvals), p.ApprovalsNeeded)
 		if len(who) > 0 {
 			fmt.Fprintf(out, " (%s)", strings.Join(who, ", "))
 		}
-		fmt.Fprintf(out, "; requested by %s\n", p.RequestedBy)
+		fmt.Fprintf(out, "; requested by %s (%s)\n", p.RequestedBy, p.RequestedProof.Mark())
 	}
 	fmt.Fprintf(out, "\n%s", r.Text)
 	return nil

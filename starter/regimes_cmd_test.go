@@ -113,8 +113,8 @@ func TestPrintStatusOfRegimes(t *testing.T) {
 		"us.individuals: decision notify_individuals = no by cio: low risk of harm",
 		"california.residents: deadline set by 30 calendar_days from discovery (its own deadline)",
 		"major_incident = true, implied by affected_count = 184000 as of Mon 2026-11-02 10:00 EST",
-		"notify_individuals = yes (superseded) by cio, Mon 2026-11-02 09:00 EST: first view",
-		"notify_individuals = no (in force) by cio, Mon 2026-11-02 10:00 EST: low risk of harm [assessment: RA-1]",
+		"notify_individuals = yes (superseded) by cio (asserted), Mon 2026-11-02 09:00 EST: first view",
+		"notify_individuals = no (in force) by cio (asserted), Mon 2026-11-02 10:00 EST: low risk of harm [assessment: RA-1]",
 	} {
 		require.Contains(t, s, want)
 	}

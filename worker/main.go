@@ -7,6 +7,9 @@
 //	worker keygen --export-signing
 //	                     print a new export-signing key pair (BREACHFLOW_EXPORT_SIGNING_KEY, and
 //	                     the public key for BREACHFLOW_EXPORT_VERIFY_KEYS)
+//	worker keygen --console-signing
+//	                     print a new console signing key pair (BREACHFLOW_CONSOLE_SIGNING_KEY for
+//	                     the console, BREACHFLOW_CONSOLE_VERIFY_KEYS for workers and auditors)
 package main
 
 import (
@@ -14,10 +17,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -50,8 +55,11 @@ func runContext(parent context.Context, args []string) error {
 			if len(args) > 1 && (args[1] == "--export-signing" || args[1] == "-export-signing") {
 				return exportKeygen()
 			}
+			if len(args) > 1 && (args[1] == "--console-signing" || args[1] == "-console-signing") {
+				return consoleKeygen()
+			}
 			if len(args) > 1 {
-				return fmt.Errorf("keygen: unknown argument %q: use `worker keygen` (payload encryption key) or `worker keygen --export-signing`", args[1])
+				return fmt.Errorf("keygen: unknown argument %q: use `worker keygen` (payload encryption key), `worker keygen --export-signing` or `worker keygen --console-signing`", args[1])
 			}
 			id, key, err := codec.GenerateKey()
 			if err != nil {
@@ -130,8 +138,12 @@ func runContext(parent context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	trusted, err := engine.TrustedConsoleKeys(cfg.DataDir, *dev)
+	if err != nil {
+		return err
+	}
 	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: obs.workerInterceptors(acts.Transport.Name())})
-	engine.Register(w, acts)
+	engine.RegisterTrusting(w, acts, trusted)
 	if err := obs.listen(ctx, c); err != nil {
 		return err
 	}
@@ -141,6 +153,9 @@ func runContext(parent context.Context, args []string) error {
 	defer w.Stop()
 	obs.markStarted(true)
 	defer obs.markStarted(false)
+	if len(trusted) > 0 {
+		fmt.Printf("signed actions accepted from console key(s) %s\n", strings.Join(slices.Sorted(maps.Keys(trusted)), ", "))
+	}
 	if cfg.Temporal.Keys != nil {
 		fmt.Printf("payloads encrypted with key %s before they reach Temporal\n", cfg.Temporal.Keys.ActiveID())
 	}
@@ -219,5 +234,22 @@ func exportKeygen() error {
 	fmt.Printf("%s=%s\n", config.EnvExportSigningKey, priv)
 	fmt.Printf("%s=%s\n", config.EnvExportVerifyKeys, pub)
 	fmt.Fprintf(os.Stderr, "key %s: keep the signing key secret (or put it in a file named by %s); give the public key to auditors\n", audit.KeyID(key), config.EnvExportSigningKeyFile)
+	return nil
+}
+
+// consoleKeygen prints a new Ed25519 key pair for signing actions: the private key for the
+// console, the public key for every worker (which verifies each signed action) and for auditors.
+func consoleKeygen() error {
+	priv, pub, err := audit.GenerateSigningKey()
+	if err != nil {
+		return err
+	}
+	key, err := audit.ParsePublicKey(pub)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s=%s\n", config.EnvConsoleSigningKey, priv)
+	fmt.Printf("%s=%s\n", config.EnvConsoleVerifyKeys, pub)
+	fmt.Fprintf(os.Stderr, "key %s: keep the signing key secret (or put it in a file named by %s); give the public key to workers and auditors\n", workflows.SignerKeyID(key), config.EnvConsoleSigningKeyFile)
 	return nil
 }

@@ -124,8 +124,6 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 		return fmt.Errorf("no notice of %q awaits approval: request it with `starter send` first", in.Obligation)
 	case n.State != NoticeAwaitingApproval:
 		return fmt.Errorf("the notice of %q is %s, not awaiting approval", in.Obligation, n.State)
-	case SameActor(in.By, n.RequestedBy):
-		return fmt.Errorf("%s requested this notice and cannot approve it: another person must", in.By)
 	}
 	// An approval releases the notice: not while a hold delays it (FISMA 2014 sec. 2(d)(2)), and
 	// not once the obligation is no longer owed (a decision not to notify, a waiver).
@@ -136,11 +134,6 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 		switch o.State {
 		case StateNotApplicable, StateWaived, StateDone, StateDisabled:
 			return fmt.Errorf("obligation %q is %s: its notice is no longer owed", in.Obligation, o.State)
-		}
-	}
-	for _, a := range n.Approvals {
-		if SameActor(a.By, in.By) {
-			return fmt.Errorf("%s has already approved this content", in.By)
 		}
 	}
 	if len(in.ContentHash) < 12 {
@@ -155,7 +148,7 @@ func (w *incident) validateApprove(ctx workflow.Context, in ApproveInput) error 
 func (w *incident) approve(ctx workflow.Context, in ApproveInput) (Status, error) {
 	now := workflow.Now(ctx)
 	n := w.notice(OwnNoticeKey(in.Obligation))
-	n.Approvals = append(n.Approvals, Approval{By: in.By, At: now, ContentHash: n.ContentHash})
+	n.Approvals = append(n.Approvals, Approval{By: in.By, At: now, ContentHash: n.ContentHash, Proof: proofOf(ctx)})
 	w.act(ctx, in.By, ActionApproved, in.Obligation, fmt.Sprintf("content %s (%d of %d)", n.ContentHash, len(n.Approvals), n.ApprovalsNeeded)).NoticeKey = n.Key
 	if len(n.Approvals) >= n.ApprovalsNeeded {
 		n.State = NoticeQueued
@@ -178,7 +171,7 @@ func (w *incident) preview(obligation string) (Preview, error) {
 		To: w.addresses(def.Notice.To), Cc: w.addresses(def.Notice.Cc), ApprovalsNeeded: def.Notice.Approvals,
 	}
 	if n := w.notice(OwnNoticeKey(obligation)); n != nil {
-		p.State, p.RequestedBy, p.Approvals = n.State, n.RequestedBy, n.Approvals
+		p.State, p.RequestedBy, p.RequestedProof, p.Approvals = n.State, n.RequestedBy, n.RequestedProof, n.Approvals
 		if n.Draft != nil {
 			p.Rendered = n.Draft
 			return p, nil

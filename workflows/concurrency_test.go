@@ -169,7 +169,7 @@ func TestConcurrentActionsTakeEffectOnce(t *testing.T) {
 		}
 		return workflows.CloseInput{By: fmt.Sprint("p", i), Force: true, Reason: "done"}
 	})
-	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, approvalsInput(t, t0))
+	h.env.ExecuteWorkflow(workflows.WorkflowType, approvalsInput(t, t0))
 	require.True(t, h.env.IsWorkflowCompleted())
 	require.Equal(t, 1, *accepted)
 }

@@ -47,7 +47,7 @@ func TestYearLongIncidentContinuesAsNew(t *testing.T) {
 		}
 		// The coordinator closes the incident a year after discovery, in whichever run that falls.
 		h.do(t0.Add(366*day).Sub(start), workflows.UpdateClose, workflows.CloseInput{By: "a", Force: true, Reason: "year over"}, "")
-		h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+		h.env.ExecuteWorkflow(workflows.WorkflowType, in)
 		require.True(t, h.env.IsWorkflowCompleted())
 		sends = append(sends, h.sends...)
 		for _, st := range h.steps {

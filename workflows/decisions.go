@@ -39,6 +39,8 @@ type DecisionRecord struct {
 	By         string    `json:"by"`
 	At         time.Time `json:"at"`
 	RecordedAt time.Time `json:"recorded_at"`
+	// Proof says whether By signed the decision.
+	Proof
 }
 
 // DecisionStatus is one decision in a Status: the latest outcome and every decision before it.
@@ -102,7 +104,7 @@ func (w *incident) decide(ctx workflow.Context, in DecideInput) (Status, error) 
 		w.st.Decisions = map[string][]DecisionRecord{}
 	}
 	w.st.Decisions[in.Decision] = append(w.st.Decisions[in.Decision], DecisionRecord{
-		Outcome: in.Outcome, Rationale: in.Rationale, Assessment: in.Assessment, By: in.By, At: at, RecordedAt: now,
+		Outcome: in.Outcome, Rationale: in.Rationale, Assessment: in.Assessment, By: in.By, At: at, RecordedAt: now, Proof: proofOf(ctx),
 	})
 	detail := fmt.Sprintf("%s = %s as of %s: %s", in.Decision, in.Outcome, stamp(at), in.Rationale)
 	if in.Assessment != "" {

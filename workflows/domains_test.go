@@ -46,7 +46,7 @@ func TestStartRefusesForeignDomain(t *testing.T) {
 	in.Contacts["regulator"] = []playbook.Contact{{Email: "desk@regulator.exmaple"}}
 
 	h := newHarness(t, t0, nil)
-	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+	h.env.ExecuteWorkflow(workflows.WorkflowType, in)
 	require.True(t, h.env.IsWorkflowCompleted())
 	err := h.env.GetWorkflowError()
 	var appErr *temporal.ApplicationError
@@ -96,7 +96,7 @@ func TestSendRefusesRecipientOutsideAllowedDomains(t *testing.T) {
 	// First run: it hands over to a new run at its first opportunity.
 	first := newHarness(t, t0, nil)
 	first.do(hour, workflows.UpdateRecordFact, workflows.RecordFactInput{Name: "note", Value: "x", By: "a"}, "") // any Update wakes the run
-	first.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+	first.env.ExecuteWorkflow(workflows.WorkflowType, in)
 	require.True(t, first.env.IsWorkflowCompleted())
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(first.env.GetWorkflowError(), &can), "the first run continues as new: %v", first.env.GetWorkflowError())

@@ -60,7 +60,7 @@ func (w *incident) recordFact(ctx workflow.Context, in RecordFactInput) (Status,
 	if at.IsZero() {
 		at = now
 	}
-	rec := FactRecord{Value: v, At: at, RecordedAt: now, By: in.By, Note: in.Note}
+	rec := FactRecord{Value: v, At: at, RecordedAt: now, By: in.By, Note: in.Note, Proof: proofOf(ctx)}
 	if in.Determination {
 		w.st.Determinations[in.Name] = append(w.st.Determinations[in.Name], rec)
 		w.act(ctx, in.By, ActionDetermination, "", fmt.Sprintf("%s = %s as of %s", in.Name, v, stamp(at))).Fact = in.Name

@@ -49,6 +49,7 @@ func (w *incident) complete(ctx workflow.Context, in CompleteInput) (Status, err
 	}
 	o, _ := w.obligation(in.Obligation)
 	withUpdate(ctx, w.markDone(now, o, at, in.By, in.Note))
+	o.CompletedProof = proofOf(ctx)
 	return w.after(ctx)
 }
 
@@ -84,7 +85,7 @@ func (w *incident) validateWaive(ctx workflow.Context, in WaiveInput) error {
 func (w *incident) waive(ctx workflow.Context, in WaiveInput) (Status, error) {
 	now := workflow.Now(ctx)
 	o, _ := w.obligation(in.Obligation)
-	o.State, o.WaivedAt, o.WaivedBy, o.WaiveReason = StateWaived, now, in.By, in.Reason
+	o.State, o.WaivedAt, o.WaivedBy, o.WaiveReason, o.WaivedProof = StateWaived, now, in.By, in.Reason, proofOf(ctx)
 	w.act(ctx, in.By, ActionWaived, o.ID, in.Reason)
 	return w.after(ctx)
 }
@@ -121,7 +122,7 @@ func (w *incident) sendNotice(ctx workflow.Context, in SendNoticeInput) (Status,
 	n := def.Notice
 	if n.Approvals > 0 {
 		rec := &NoticeRecord{Key: OwnNoticeKey(in.Obligation), Obligation: in.Obligation, Kind: templates.KindNotice,
-			Template: n.Template, ToRoles: n.To, CcRoles: n.Cc, RequestedAt: now, RequestedBy: in.By, Due: o.Deadline}
+			Template: n.Template, ToRoles: n.To, CcRoles: n.Cc, RequestedAt: now, RequestedBy: in.By, Due: o.Deadline, RequestedProof: proofOf(ctx)}
 		if err := w.requestApproval(ctx, rec, n.Approvals, func() error { return w.stillRequestable(ctx, in) }); err != nil {
 			return Status{}, err
 		}
@@ -129,6 +130,7 @@ func (w *incident) sendNotice(ctx workflow.Context, in SendNoticeInput) (Status,
 	}
 	key := OwnNoticeKey(in.Obligation)
 	w.queueNotice(now, o.Deadline, in.Obligation, templates.KindNotice, key, n.Template, n.To, n.Cc, in.By)
+	w.notice(key).RequestedProof = proofOf(ctx)
 	w.act(ctx, in.By, ActionNoticeRequested, in.Obligation, "").NoticeKey = key
 	return w.after(ctx)
 }
@@ -196,7 +198,7 @@ func (w *incident) validateClose(ctx workflow.Context, in CloseInput) error {
 
 func (w *incident) close(ctx workflow.Context, in CloseInput) (Status, error) {
 	now := workflow.Now(ctx)
-	w.st.Status, w.st.ClosedAt, w.st.ClosedBy, w.st.Forced = IncidentClosed, now, in.By, in.Force
+	w.st.Status, w.st.ClosedAt, w.st.ClosedBy, w.st.Forced, w.st.ClosedProof = IncidentClosed, now, in.By, in.Force, proofOf(ctx)
 	detail := ""
 	if in.Force {
 		detail = "forced: " + in.Reason

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/breachflow/breachflow/activities"
 	"github.com/breachflow/breachflow/internal/incidentfile"
@@ -56,6 +58,8 @@ type harness struct {
 	steps  []*stepResult
 	snaps  map[time.Duration]workflows.Status
 	outbox string
+	// trusted are the console keys the workflow trusts (workflows.Options.TrustedKeys).
+	trusted map[string]ed25519.PublicKey
 }
 
 type stepResult struct {
@@ -82,7 +86,10 @@ func newHarness(t *testing.T, start time.Time, transport activities.Transport) *
 	if transport == nil {
 		transport = &activities.Outbox{Dir: h.outbox}
 	}
-	env.RegisterWorkflow(workflows.IncidentWorkflow)
+	// The workflow as a worker registers it, trusting the console keys a test sets in h.trusted.
+	env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in workflows.StartIncidentInput) (*workflows.IncidentResult, error) {
+		return workflows.NewIncidentWorkflow(workflows.Options{TrustedKeys: h.trusted})(ctx, in)
+	}, workflow.RegisterOptions{Name: workflows.WorkflowType})
 	env.RegisterActivity(&activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "desk@agency.example"})
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
 		if info.ActivityType.Name != "SendNotice" {
@@ -159,7 +166,7 @@ func (h *harness) snapshot(at time.Duration) {
 // run executes the workflow and checks every scheduled step's outcome.
 func (h *harness) run(in workflows.StartIncidentInput) {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+	h.env.ExecuteWorkflow(workflows.WorkflowType, in)
 	require.True(h.t, h.env.IsWorkflowCompleted(), "the incident workflow did not complete")
 	for _, s := range h.steps {
 		require.True(h.t, s.done, "step %s at %s never finished", s.name, s.at)

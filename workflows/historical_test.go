@@ -61,7 +61,7 @@ func TestHistoricalIncidentsStayBounded(t *testing.T) {
 				}, 2*time.Minute+time.Duration(len(accepted))*batch*time.Second)
 				h.do(3*time.Minute+time.Duration(len(accepted))*batch*time.Second, workflows.UpdateClose,
 					workflows.CloseInput{By: "coordinator", Force: true, Reason: "historical import done"}, "")
-				h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+				h.env.ExecuteWorkflow(workflows.WorkflowType, in)
 				require.True(t, h.env.IsWorkflowCompleted())
 				for _, n := range accepted {
 					recorded += *n

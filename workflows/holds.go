@@ -146,7 +146,7 @@ func (w *incident) hold(ctx workflow.Context, in HoldInput) (Status, error) {
 		o.Hold.Until, o.Hold.RequestedBy, o.Hold.Authority, o.Hold.Note = in.Until, in.RequestedBy, in.Authority, in.Note
 		w.act(ctx, in.By, ActionHoldReconfirmed, o.ID, detail)
 	} else {
-		o.Hold = &Hold{RequestedBy: in.RequestedBy, Authority: in.Authority, From: now, Until: in.Until, By: in.By, Note: in.Note}
+		o.Hold = &Hold{RequestedBy: in.RequestedBy, Authority: in.Authority, From: now, Until: in.Until, By: in.By, Note: in.Note, Proof: proofOf(ctx)}
 		w.act(ctx, in.By, ActionHold, o.ID, detail)
 	}
 	return w.after(ctx)
@@ -173,6 +173,7 @@ func (w *incident) release(ctx workflow.Context, in ReleaseInput) (Status, error
 		reason += ": " + in.Note
 	}
 	withUpdate(ctx, w.endHold(o, workflow.Now(ctx), in.By, reason))
+	o.Holds[len(o.Holds)-1].EndedProof = proofOf(ctx)
 	return w.after(ctx)
 }
 

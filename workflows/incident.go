@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"strings"
 	"time"
@@ -18,7 +19,7 @@ import (
 // rung, an escalation or a cadence reminder) and re-arms whenever the state changes, so nothing is
 // polled and nothing fires late because a sweep had not come round yet.
 func IncidentWorkflow(ctx workflow.Context, in StartIncidentInput) (*IncidentResult, error) {
-	w, err := newIncident(ctx, in)
+	w, err := newIncident(ctx, in, Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -29,6 +30,9 @@ func IncidentWorkflow(ctx workflow.Context, in StartIncidentInput) (*IncidentRes
 type incident struct {
 	st     *IncidentState
 	logger log.Logger
+	// trusted are the console keys signed actions must verify against (Options.TrustedKeys);
+	// read by validators only.
+	trusted map[string]ed25519.PublicKey
 	// specs caches each obligation's parsed clock; alsoSpecs the clock of its second limit.
 	specs     map[string]clock.Spec
 	alsoSpecs map[string]clock.Spec
@@ -67,9 +71,10 @@ type incident struct {
 	upsertedOnce bool
 }
 
-func newIncident(ctx workflow.Context, in StartIncidentInput) (*incident, error) {
+func newIncident(ctx workflow.Context, in StartIncidentInput, opts Options) (*incident, error) {
 	now := workflow.Now(ctx)
 	w := &incident{
+		trusted:    opts.TrustedKeys,
 		logger:     log.With(workflow.GetLogger(ctx), "IncidentID", in.IncidentID),
 		specs:      map[string]clock.Spec{},
 		alsoSpecs:  map[string]clock.Spec{},
@@ -274,6 +279,9 @@ func (w *incident) act(ctx workflow.Context, actor string, action Action, obliga
 func withUpdate(ctx workflow.Context, e *LogEntry) *LogEntry {
 	if u := workflow.GetCurrentUpdateInfo(ctx); u != nil {
 		e.UpdateID = u.ID
+		if e.Actor != ActorEngine {
+			e.Proof = proofOf(ctx)
+		}
 	}
 	return e
 }

@@ -317,7 +317,7 @@ func TestStartRefusesWhatCannotBeComputed(t *testing.T) {
 			require.ErrorContains(t, workflows.ValidateStart(in), c.want)
 			// The workflow refuses it too, without retry, instead of wedging.
 			h := newHarness(t, t0, nil)
-			h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+			h.env.ExecuteWorkflow(workflows.WorkflowType, in)
 			require.True(t, h.env.IsWorkflowCompleted())
 			require.ErrorContains(t, h.env.GetWorkflowError(), c.want)
 		})

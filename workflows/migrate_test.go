@@ -23,7 +23,7 @@ func TestCarriedStateOfAnOlderBuild(t *testing.T) {
 	in.ContinueAfterEvents = 300
 
 	h := newHarness(t, t0, nil)
-	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+	h.env.ExecuteWorkflow(workflows.WorkflowType, in)
 	require.True(t, h.env.IsWorkflowCompleted())
 	var can *workflow.ContinueAsNewError
 	require.True(t, errors.As(h.env.GetWorkflowError(), &can), "the first run hands over")

@@ -94,7 +94,7 @@ func TestOutageSkipsSupersededRungsOnce(t *testing.T) {
 	}}}})
 	h.do(16*hour+45*time.Minute, workflows.UpdateComplete, workflows.CompleteInput{Obligation: "report", By: "a"}, "")
 	h.do(17*hour, workflows.UpdateClose, workflows.CloseInput{By: "a"}, "")
-	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+	h.env.ExecuteWorkflow(workflows.WorkflowType, in)
 	require.True(t, h.env.IsWorkflowCompleted())
 	require.NoError(t, h.env.GetWorkflowError())
 	var res workflows.IncidentResult

@@ -238,7 +238,7 @@ func runRandomIncident(t *testing.T, r *rand.Rand, pb *playbook.Playbook) (accep
 		}, s.at)
 	}
 	h.do(horizon+time.Hour, workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "property test over"}, "")
-	h.env.ExecuteWorkflow(workflows.IncidentWorkflow, in)
+	h.env.ExecuteWorkflow(workflows.WorkflowType, in)
 	require.True(t, h.env.IsWorkflowCompleted(), "the incident did not complete")
 	if err := h.env.GetWorkflowError(); err != nil {
 		// A long run may hand over to a new one; anything else is a wedge.

@@ -118,6 +118,8 @@ type LogEntry struct {
 	Fact string `json:"fact,omitempty"`
 	// Count is how many like events the line stands for when more than one (skipped rungs).
 	Count int `json:"count,omitempty"`
+	// Proof says whether a person's action was signed (subject, verified) or asserted (empty).
+	Proof
 }
 
 // NoticeKey identifies a notice within an incident: "<obligation>/notice" for an obligation's

@@ -29,17 +29,17 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 	}
 	u := Updates
 	for _, err := range []error{
-		register(ctx, u.Complete, w.complete, withBudget(w, w.validateComplete)),
-		register(ctx, u.Waive, w.waive, withBudget(w, w.validateWaive)),
-		register(ctx, u.RecordFact, w.recordFact, withBudget(w, w.validateRecordFact)),
-		register(ctx, u.SendNotice, w.sendNotice, withBudget(w, w.validateSendNotice)),
-		register(ctx, u.Close, w.close, w.validateClose),
-		register(ctx, u.Approve, w.approve, withBudget(w, w.validateApprove)),
-		register(ctx, u.SetContacts, w.setContacts, withBudget(w, w.validateSetContacts)),
-		register(ctx, u.Hold, w.hold, withBudget(w, w.validateHold)),
-		register(ctx, u.Release, w.release, withBudget(w, w.validateRelease)),
-		register(ctx, u.CorrectDiscovery, w.correctDiscovery, withBudget(w, w.validateCorrectDiscovery)),
-		register(ctx, u.Decide, w.decide, withBudget(w, w.validateDecide)),
+		register(ctx, w, u.Complete, w.complete, withBudget(w, w.validateComplete)),
+		register(ctx, w, u.Waive, w.waive, withBudget(w, w.validateWaive)),
+		register(ctx, w, u.RecordFact, w.recordFact, withBudget(w, w.validateRecordFact)),
+		register(ctx, w, u.SendNotice, w.sendNotice, withBudget(w, w.validateSendNotice)),
+		register(ctx, w, u.Close, w.close, w.validateClose),
+		register(ctx, w, u.Approve, w.approve, withBudget(w, w.validateApprove)),
+		register(ctx, w, u.SetContacts, w.setContacts, withBudget(w, w.validateSetContacts)),
+		register(ctx, w, u.Hold, w.hold, withBudget(w, w.validateHold)),
+		register(ctx, w, u.Release, w.release, withBudget(w, w.validateRelease)),
+		register(ctx, w, u.CorrectDiscovery, w.correctDiscovery, withBudget(w, w.validateCorrectDiscovery)),
+		register(ctx, w, u.Decide, w.decide, withBudget(w, w.validateDecide)),
 	} {
 		if err != nil {
 			return err
@@ -67,14 +67,37 @@ func withBudget[In any](w *incident, validate func(workflow.Context, In) error) 
 // in its normal form. A validator and its handler run with nothing in between; a handler that
 // waits (for a render) re-checks the state after the wait itself. Validators do not run on
 // replay, so they may grow stricter; handlers must not refuse what they once accepted.
-func register[In any](ctx workflow.Context, u UpdateDef[In], fn func(workflow.Context, In) (Status, error), validate func(workflow.Context, In) error) error {
+//
+// Every validator starts with checkAttested, here and only here, so no Update can be
+// registered that accepts a signed input unverified. The handler may then take "attested" for
+// "verified": the SDK runs the validator before every Update it has not accepted before, and
+// skips it only on replay, where the Update is in the history as accepted, verified by the
+// worker that accepted it (the audit verifies each signature again from the history).
+func register[In any](ctx workflow.Context, w *incident, u UpdateDef[In], fn func(workflow.Context, In) (Status, error), validate func(workflow.Context, In) error) error {
+	validator := func(ctx workflow.Context, in In) error {
+		p, err := w.checkAttested(ctx, u.Name, &in)
+		if err != nil {
+			return err
+		}
+		if err := validate(withProof(ctx, p), in); err != nil {
+			return err
+		}
+		return w.mayAct(p, u.Name, &in)
+	}
 	handler := func(ctx workflow.Context, in In) (Status, error) {
+		var p Proof
+		if a := attestationOf(&in); a != nil {
+			p = Proof{Subject: a.Subject, Verified: true}
+			if act, ok := any(&in).(actorInput); ok {
+				*act.actor() = AttestedActor(a)
+			}
+		}
 		if a, ok := any(&in).(actorInput); ok {
 			*a.actor() = NormalizeActor(*a.actor())
 		}
-		return fn(ctx, in)
+		return fn(withProof(ctx, p), in)
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, u.Name, handler, workflow.UpdateHandlerOptions{Validator: validate}); err != nil {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, u.Name, handler, workflow.UpdateHandlerOptions{Validator: validator}); err != nil {
 		return fmt.Errorf("registering update %s: %w", u.Name, err)
 	}
 	return nil

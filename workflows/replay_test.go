@@ -21,6 +21,9 @@ import (
 //
 // A change to IncidentWorkflow that makes them fail to replay would break every running incident:
 // guard such a change with workflow.GetVersion instead of regenerating.
+//
+// The replayer here trusts no console key, yet incident-signed.json (actions signed by a console)
+// replays: Update validators, which verify signatures, never run on replay.
 func TestReplayCommittedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	require.NoError(t, err)

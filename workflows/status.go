@@ -31,6 +31,7 @@ func (w *incident) status(now time.Time) Status {
 		Decisions:       w.decisionsStatus(),
 		ClosedAt:        st.ClosedAt,
 		LogOffset:       st.LogOffset,
+		Access:          w.access(),
 	}
 	s.NextDeadline, s.OverdueCount = w.nextDeadlineAndOverdue()
 	for _, r := range st.Playbook.Regimes {
@@ -51,6 +52,7 @@ func (w *incident) status(now time.Time) Status {
 			CompletedAt: o.CompletedAt, NoticesSent: sent[o.ID] + o.EarlierNoticesSent,
 			Hold: o.Hold, HeldFor: o.HeldFor,
 			Regime: def.Regime, DeadlineKind: def.DeadlineKind(), Source: def.Source, Reason: o.Reason, Limit: o.Limit,
+			CompletedBy: o.CompletedBy, CompletedProof: o.CompletedProof, WaivedBy: o.WaivedBy, WaivedProof: o.WaivedProof,
 		}
 		if j := Judge(os, now, false); j.Done {
 			os.Late = j.Late()
@@ -141,6 +143,15 @@ func ValidateStart(in StartIncidentInput) error {
 	}
 	if len(missing) > 0 {
 		add("contacts", "no address for role(s) %s: notices go to them; add them under contacts", strings.Join(missing, ", "))
+	}
+	for i := range pb.Obligations {
+		o := &pb.Obligations[i]
+		if o.Notice == nil || len(o.Notice.ApproverRoles) == 0 {
+			continue
+		}
+		if !slices.ContainsFunc(o.Notice.ApproverRoles, func(r string) bool { return len(in.Contacts[r]) > 0 || len(pb.Roles[r].Contacts) > 0 }) {
+			add("contacts", "no address for the approver role(s) %s of %s: a signed approval is accepted only from their contacts; add the approvers' e-mail addresses under contacts", strings.Join(o.Notice.ApproverRoles, ", "), o.ID)
+		}
 	}
 	return errors.Join(errs...)
 }

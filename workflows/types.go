@@ -186,6 +186,8 @@ type IncidentState struct {
 	Status    string    `json:"status"`
 	ClosedAt  time.Time `json:"closed_at,omitzero"`
 	ClosedBy  string    `json:"closed_by,omitempty"`
+	// ClosedProof says whether ClosedBy signed the close.
+	ClosedProof Proof `json:"closed_proof,omitzero"`
 	// Forced is set when the incident was closed with obligations or notices still open.
 	Forced bool `json:"forced,omitempty"`
 	// Runs counts the workflow runs before this one (continue-as-new); one incident, many runs.
@@ -205,6 +207,8 @@ type FactRecord struct {
 	RecordedAt time.Time `json:"recorded_at"`
 	By         string    `json:"by"`
 	Note       string    `json:"note,omitempty"`
+	// Proof says whether By signed the value or asserted it.
+	Proof
 }
 
 // ObligationState is the live state of one obligation.
@@ -220,10 +224,14 @@ type ObligationState struct {
 	OverdueAt   time.Time `json:"overdue_at,omitzero"`
 	CompletedAt time.Time `json:"completed_at,omitzero"`
 	CompletedBy string    `json:"completed_by,omitempty"`
-	Note        string    `json:"note,omitempty"`
-	WaivedAt    time.Time `json:"waived_at,omitzero"`
-	WaivedBy    string    `json:"waived_by,omitempty"`
-	WaiveReason string    `json:"waive_reason,omitempty"`
+	// CompletedProof says whether CompletedBy signed the completion.
+	CompletedProof Proof     `json:"completed_proof,omitzero"`
+	Note           string    `json:"note,omitempty"`
+	WaivedAt       time.Time `json:"waived_at,omitzero"`
+	WaivedBy       string    `json:"waived_by,omitempty"`
+	// WaivedProof says whether WaivedBy signed the waiver.
+	WaivedProof Proof  `json:"waived_proof,omitzero"`
+	WaiveReason string `json:"waive_reason,omitempty"`
 	// Sent records the reminder and escalation rungs already handled, so each fires exactly once.
 	Sent map[string]time.Time `json:"sent,omitempty"`
 	// Repeats records, per repeating series (escalations after a deadline, cadence reminders of
@@ -259,6 +267,9 @@ type Hold struct {
 	EndedAt   time.Time `json:"ended_at,omitzero"`
 	EndedBy   string    `json:"ended_by,omitempty"`
 	EndReason string    `json:"end_reason,omitempty"`
+	// Proof says whether By signed the hold; EndedProof whether EndedBy signed its release.
+	Proof
+	EndedProof Proof `json:"ended_proof,omitzero"`
 }
 
 // NoticeRecord is one notice: requested, being delivered, delivered, or failing.
@@ -273,15 +284,17 @@ type NoticeRecord struct {
 	CcRoles     []string  `json:"cc_roles,omitempty"`
 	RequestedAt time.Time `json:"requested_at"`
 	RequestedBy string    `json:"requested_by"`
-	State       string    `json:"state"`
-	Attempts    int       `json:"attempts"`
-	LastError   string    `json:"last_error,omitempty"`
-	Subject     string    `json:"subject,omitempty"`
-	ContentHash string    `json:"content_hash,omitempty"`
-	MessageID   string    `json:"message_id,omitempty"`
-	To          []string  `json:"to,omitempty"`
-	Cc          []string  `json:"cc,omitempty"`
-	SentAt      time.Time `json:"sent_at,omitzero"`
+	// RequestedProof says whether RequestedBy signed the request.
+	RequestedProof Proof     `json:"requested_proof,omitzero"`
+	State          string    `json:"state"`
+	Attempts       int       `json:"attempts"`
+	LastError      string    `json:"last_error,omitempty"`
+	Subject        string    `json:"subject,omitempty"`
+	ContentHash    string    `json:"content_hash,omitempty"`
+	MessageID      string    `json:"message_id,omitempty"`
+	To             []string  `json:"to,omitempty"`
+	Cc             []string  `json:"cc,omitempty"`
+	SentAt         time.Time `json:"sent_at,omitzero"`
 	// Transport is smtp or outbox; Receipt is the server's reply or the outbox file.
 	Transport string `json:"transport,omitempty"`
 	Receipt   string `json:"receipt,omitempty"`
@@ -302,6 +315,8 @@ type Approval struct {
 	By          string    `json:"by"`
 	At          time.Time `json:"at"`
 	ContentHash string    `json:"content_hash"`
+	// Proof says whether By signed the approval (the two-person rule compares subjects).
+	Proof
 }
 
 // ApproveInput approves the notice awaiting approval, bound to the content hash the approver read.
@@ -319,6 +334,7 @@ type Preview struct {
 	Template        string     `json:"template"`
 	State           string     `json:"state,omitempty"`
 	RequestedBy     string     `json:"requested_by,omitempty"`
+	RequestedProof  Proof      `json:"requested_proof,omitzero"`
 	To              []string   `json:"to"`
 	Cc              []string   `json:"cc,omitempty"`
 	ApprovalsNeeded int        `json:"approvals_needed"`
@@ -356,6 +372,8 @@ type Status struct {
 	ClosedAt     time.Time      `json:"closed_at,omitzero"`
 	// LogOffset is the index of the first record line this run holds (QueryLogPage reads from it).
 	LogOffset int `json:"log_offset,omitempty"`
+	// Access is who may act, for MayAct.
+	Access Access `json:"access,omitzero"`
 }
 
 // Location is the zone the incident's times are shown in.
@@ -392,6 +410,11 @@ type ObligationStatus struct {
 	Reason string `json:"reason,omitempty"`
 	// Limit says which limit governs the deadline when the obligation has a second one.
 	Limit string `json:"limit,omitempty"`
+	// CompletedBy (or WaivedBy) is who completed (or waived) it, with how that is known.
+	CompletedBy    string `json:"completed_by,omitempty"`
+	CompletedProof Proof  `json:"completed_proof,omitzero"`
+	WaivedBy       string `json:"waived_by,omitempty"`
+	WaivedProof    Proof  `json:"waived_proof,omitzero"`
 }
 
 // InternalTarget reports whether the deadline is an internal target, not a legal deadline.

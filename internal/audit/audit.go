@@ -51,6 +51,10 @@ type Options struct {
 	// VerifyKeys are the public keys of trusted exporters. An export passes only when its
 	// manifest.sig is a good Ed25519 signature over its manifest by one of them.
 	VerifyKeys []ed25519.PublicKey
+	// ConsoleKeys are the public keys of the consoles whose signed actions the audit accepts as
+	// verified, by key ID (workflows.SignerKeyID); see Entry.Proof. Without them a signed action
+	// is reported unchecked.
+	ConsoleKeys map[string]ed25519.PublicKey
 	// AllowUnsigned lets an audit pass although its files are not authenticated: an export
 	// unsigned, badly signed or signed by an unknown key, or a history file without a manifest.
 	// The verdict then says so, naming the CLI's --allow-unsigned flag. Live audits need no

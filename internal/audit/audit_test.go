@@ -179,8 +179,8 @@ func TestAuditOutputs(t *testing.T) {
 
 	var md bytes.Buffer
 	require.NoError(t, Write(&md, rep, FormatMarkdown))
-	for _, want := range []string{"## " + ir.IncidentID + " — passed", "### Timeline (UTC)", "| cio | determination recorded |",
-		"| coordinator | waived | public-statement | reason: covered by the department's statement |",
+	for _, want := range []string{"## " + ir.IncidentID + " — passed", "### Timeline (UTC)", "| cio (asserted) | determination recorded |",
+		"| coordinator (asserted) | waived | public-statement | reason: covered by the department's statement |",
 		"&lt;" + strings.Trim(cisa.MessageID, "<>") + "&gt;", cisa.ContentHash, "### Obligations", "## Summary"} {
 		require.Contains(t, md.String(), want)
 	}

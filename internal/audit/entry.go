@@ -30,10 +30,14 @@ type Entry struct {
 	EventTime time.Time `json:"event_time,omitzero"`
 	// Update and Identity are the Workflow Update's name and the client identity that sent it;
 	// Input is the update's decoded input.
-	Update   string        `json:"update,omitempty"`
-	Identity string        `json:"identity,omitempty"`
-	Input    any           `json:"input,omitempty"`
-	Notice   *NoticeDetail `json:"notice,omitempty"`
+	Update   string `json:"update,omitempty"`
+	Identity string `json:"identity,omitempty"`
+	// Proof is how the audit knows the actor of a person's action (ProofVerified, ProofAsserted,
+	// ProofInvalid, ProofUnchecked); Subject is the authenticated identity a signed action names.
+	Proof   string        `json:"proof,omitempty"`
+	Subject string        `json:"subject,omitempty"`
+	Input   any           `json:"input,omitempty"`
+	Notice  *NoticeDetail `json:"notice,omitempty"`
 
 	// rank orders entries of the same instant: the record's order, then the history's.
 	rank int
@@ -59,6 +63,21 @@ type NoticeDetail struct {
 	Attempt int32  `json:"attempt,omitempty"`
 	Error   string `json:"error,omitempty"`
 }
+
+// How the audit knows who took an action (Entry.Proof): it verifies each signed Update's
+// signature itself, from the Update's input in the history, against the console public keys it
+// is given — independently of the worker that accepted it.
+const (
+	// ProofVerified: the action is signed, and the signature verifies with a given console key.
+	ProofVerified = "verified"
+	// ProofAsserted: the action is not signed; the actor is the name the caller typed.
+	ProofAsserted = "asserted"
+	// ProofInvalid: the action is signed, but the signature does not verify (altered input,
+	// another incident, or a key not given): a problem that fails the audit.
+	ProofInvalid = "signature invalid"
+	// ProofUnchecked: the action is signed, but the audit was given no console key to check it.
+	ProofUnchecked = "signed, not checked"
+)
 
 // Where an audit's final status and the workflow's record came from (IncidentReport.StatusFrom).
 const (

@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"flag"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/breachflow/breachflow/workflows"
 )
 
 // updateGolden rewrites the golden audit outputs from the code as it is:
@@ -82,6 +85,26 @@ func TestGoldenAudits(t *testing.T) {
 }
 
 func goldenOptions() Options {
-	// The committed histories are lone files, without a signed manifest.
-	return Options{Now: func() time.Time { return goldenNow }, AllowUnsigned: true}
+	// The committed histories are lone files, without a signed manifest. Signed actions verify
+	// with the console keys committed next to them (workflows/testdata/*.console-key).
+	return Options{Now: func() time.Time { return goldenNow }, AllowUnsigned: true, ConsoleKeys: committedConsoleKeys()}
+}
+
+// committedConsoleKeys reads the public console keys committed with the histories; the working
+// folder is the module root.
+func committedConsoleKeys() map[string]ed25519.PublicKey {
+	files, _ := filepath.Glob("workflows/testdata/*.console-key")
+	keys := map[string]ed25519.PublicKey{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			panic(err)
+		}
+		k, err := ParsePublicKey(string(data))
+		if err != nil {
+			panic(err)
+		}
+		keys[workflows.SignerKeyID(k)] = k
+	}
+	return keys
 }

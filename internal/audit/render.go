@@ -76,7 +76,7 @@ func writeIncidentTable(ew *errWriter, ir *IncidentReport, rep *Report) {
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "TIME\tACTOR\tACTION\tOBLIGATION\tDETAILS")
 		for _, e := range ir.Timeline {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", stamp(e.At), oneLine(e.Actor), oneLine(e.Action), orDash(e.Obligation), oneLine(entryDetails(e)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", stamp(e.At), oneLine(actorLabel(e)), oneLine(e.Action), orDash(e.Obligation), oneLine(entryDetails(e)))
 		}
 		tw.Flush()
 	}
@@ -172,7 +172,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			ew.printf("\n### Timeline (UTC)\n\n")
 			ew.printf("| Time | Actor | Action | Obligation | Details |\n|---|---|---|---|---|\n")
 			for _, e := range ir.Timeline {
-				ew.printf("| %s | %s | %s | %s | %s |\n", stamp(e.At), md(e.Actor), md(e.Action), md(orDash(e.Obligation)), md(entryDetails(e)))
+				ew.printf("| %s | %s | %s | %s | %s |\n", stamp(e.At), md(actorLabel(e)), md(e.Action), md(orDash(e.Obligation)), md(entryDetails(e)))
 			}
 		}
 		if len(ir.Obligations) > 0 {
@@ -299,4 +299,16 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 func (e *errWriter) printf(format string, args ...any) {
 	fmt.Fprintf(e, format, args...)
+}
+
+// actorLabel is an entry's actor with how it is known, for a person's action: "alice (asserted)",
+// "ogc@agency.example (verified: local:ogc)".
+func actorLabel(e Entry) string {
+	switch {
+	case e.Proof == "":
+		return e.Actor
+	case e.Subject == "":
+		return e.Actor + " (" + e.Proof + ")"
+	}
+	return e.Actor + " (" + e.Proof + ": " + e.Subject + ")"
 }

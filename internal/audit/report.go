@@ -134,6 +134,7 @@ func stitch(records []runRecord, ir *IncidentReport) []workflows.LogEntry {
 // and the workflow's record.
 func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, lastReplay *replayed, records []runRecord) {
 	b := newBuilder(a.opts.dataConverter())
+	b.consoleKeys = a.opts.ConsoleKeys
 	for i, r := range runs {
 		b.addRun(i+1, r.history, i == len(runs)-1)
 	}

@@ -122,6 +122,7 @@ func (b *builder) updateAccepted(base Entry, a *historypb.WorkflowExecutionUpdat
 		details = append(details, "input not readable: "+err.Error())
 	} else if what = describe(in); what.action != "" {
 		e.Actor, e.Obligation, e.Action = what.by, what.obligation, what.action
+		b.checkSigned(&e, name, in)
 		e.Input = reflect.ValueOf(in).Elem().Interface()
 		details = what.details
 	} else {
@@ -158,5 +159,37 @@ func (b *builder) updateCompleted(a *historypb.WorkflowExecutionUpdateCompletedE
 	var st workflows.Status
 	if err := b.decode(a.GetOutcome().GetSuccess(), &st); err == nil && st.IncidentID != "" {
 		b.lastUpdate = &st
+	}
+}
+
+// checkSigned sets how the actor of a person's action is known. A signed action's actor is the
+// attested person (as the workflow recorded it); its signature is verified here, from the input
+// in the history, against the console keys the audit was given, so the proof does not rest on
+// the worker that accepted it. A signature that does not verify is a problem.
+func (b *builder) checkSigned(e *Entry, update string, in any) {
+	s, ok := in.(workflows.Signable)
+	if !ok {
+		return
+	}
+	a := workflows.AttestationOf(in)
+	if a == nil {
+		e.Proof = ProofAsserted
+		return
+	}
+	e.Actor, e.Subject = workflows.AttestedActor(a), a.Subject
+	switch err := workflows.VerifyAction(b.consoleKeys, b.incidentID, update, s); {
+	case len(b.consoleKeys) == 0:
+		e.Proof = ProofUnchecked
+		if b.unchecked++; b.unchecked == 1 {
+			b.notes = append(b.notes, "signed actions were not checked: give the console public keys (BREACHFLOW_CONSOLE_VERIFY_KEYS or --console-key) to verify them")
+		}
+	case b.consoleKeys[a.KeyID] == nil:
+		e.Proof = ProofInvalid
+		b.problems = append(b.problems, fmt.Sprintf("run %d event %d: %s by %s (%s): signed with console key %s, which is not among the console keys given to the audit", e.Run, e.EventID, update, e.Actor, a.Subject, a.KeyID))
+	case err != nil:
+		e.Proof = ProofInvalid
+		b.problems = append(b.problems, fmt.Sprintf("run %d event %d: %s by %s (%s): %v", e.Run, e.EventID, update, e.Actor, a.Subject, err))
+	default:
+		e.Proof = ProofVerified
 	}
 }

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"cmp"
+	"crypto/ed25519"
 	"fmt"
 	"maps"
 	"slices"
@@ -47,6 +48,10 @@ type builder struct {
 	problems []string
 	// joined counts the record lines joined to entries, by how (for tests).
 	joined joinCounts
+	// consoleKeys verify signed actions (Options.ConsoleKeys); incidentID is what they sign.
+	consoleKeys map[string]ed25519.PublicKey
+	incidentID  string
+	unchecked   int
 }
 
 // joinCounts counts record lines by how they joined an entry.
@@ -228,6 +233,9 @@ func (b *builder) started(base Entry, a *historypb.WorkflowExecutionStartedEvent
 		b.add(&e)
 		b.notes = append(b.notes, fmt.Sprintf("run %d: the start input could not be decoded (%v)", run, err))
 		return
+	}
+	if b.incidentID == "" {
+		b.incidentID = in.IncidentID
 	}
 	if in.Carried != nil {
 		if b.start == nil && b.carried == nil {

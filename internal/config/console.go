@@ -12,7 +12,7 @@ import (
 )
 
 // Environment variables of action signing: the console signs each action of an authenticated
-// person, and the worker's Update validators verify it (see README, "Console and identity").
+// person, and the worker's Update validators verify it (see README, "Identity and signed actions").
 const (
 	// EnvConsoleSigningKey is the console's Ed25519 signing key: the base64 of its 32-byte seed,
 	// as `worker keygen --console-signing` prints it. Prefer EnvConsoleSigningKeyFile.

@@ -194,7 +194,7 @@ func TestExportAuditRoundTrip(t *testing.T) {
 
 	var md bytes.Buffer
 	require.NoError(t, audit.WriteMarkdown(&md, rep))
-	require.Contains(t, md.String(), "| cio | determination recorded |")
+	require.Contains(t, md.String(), "| cio (asserted) | determination recorded |")
 
 	// A live audit of the closed incident agrees.
 	live, err := audit.Audit(ctx, audit.Source{IncidentID: id, Client: s.client}, audit.Options{})

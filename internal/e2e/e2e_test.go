@@ -57,7 +57,7 @@ func startStackWith(t testing.TB, dataDir string, transport activities.Transport
 	ledger, err := activities.OpenLedger(filepath.Join(dataDir, "ledger"))
 	require.NoError(t, err)
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	engine.Register(w, &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "incident-desk@agency.example"})
+	engine.RegisterTrusting(w, &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "incident-desk@agency.example"}, testConsole.keys())
 	for _, wf := range extra {
 		w.RegisterWorkflow(wf)
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,6 +34,45 @@ func TestRecordHistory(t *testing.T) {
 	t.Run("approvals-holds", recordApprovalsAndHolds)
 	t.Run("typed-record", recordTypedRecord)
 	t.Run("law", recordLaw)
+	t.Run("signed", recordSigned)
+}
+
+// recordSigned records an incident whose actions are signed by a console, as the web console
+// signs a signed-in person's actions, mixed with an asserted one (the CLI), so replay tests and
+// the audit's signature checks cover that shape:
+//
+//	BREACHFLOW_RECORD_HISTORY=1 go test ./internal/e2e/ -run TestRecordHistory/signed
+//
+// The console key is the fixed test key (testConsole); its public half is committed next to the
+// history (incident-signed.console-key) for the audit tests.
+func recordSigned(t *testing.T) {
+	dir := t.TempDir()
+	s := startStack(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")})
+	id, _ := startCBP(t, s.client)
+	must := mustUpdate(t, s, id)
+	hash := previewHash(t, s, id)
+	const coordinator, cio, counsel = "local:coordinator", "oidc:https://login.agency.example#4711", "local:ogc@agency.example"
+	must(workflows.UpdateSendNotice, testConsole.sign(t, id, workflows.UpdateSendNotice, &workflows.SendNoticeInput{Obligation: "cisa-report"}, coordinator, "coordinator@agency.example"))
+	must(workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "coordinator", Note: "scoped (from the CLI)"})
+	must(workflows.UpdateRecordFact, testConsole.sign(t, id, workflows.UpdateRecordFact, &workflows.RecordFactInput{Name: "major_incident", Value: "yes", Determination: true}, cio, "cio@agency.example"))
+	must(workflows.UpdateSendNotice, testConsole.sign(t, id, workflows.UpdateSendNotice, &workflows.SendNoticeInput{Obligation: "congress-notice"}, coordinator, "coordinator@agency.example"))
+	_, err := update(t, s.client, id, workflows.UpdateApprove, testConsole.sign(t, id, workflows.UpdateApprove,
+		&workflows.ApproveInput{Obligation: "congress-notice", ContentHash: hash("congress-notice")}, "local:analyst", "analyst@agency.example"))
+	require.ErrorContains(t, err, "may not approve", "only counsel and the CIO approve the notice to Congress")
+	must(workflows.UpdateApprove, testConsole.sign(t, id, workflows.UpdateApprove, &workflows.ApproveInput{Obligation: "congress-notice", ContentHash: hash("congress-notice")}, counsel, "General Counsel"))
+	must(workflows.UpdateApprove, testConsole.sign(t, id, workflows.UpdateApprove, &workflows.ApproveInput{Obligation: "congress-notice", ContentHash: hash("congress-notice")}, cio, "cio@agency.example"))
+	must(workflows.UpdateWaive, testConsole.sign(t, id, workflows.UpdateWaive, &workflows.WaiveInput{Obligation: "public-statement", Reason: "covered by the department's statement"}, coordinator, "coordinator@agency.example"))
+	require.Eventually(t, func() bool {
+		for _, n := range status(t, s.client, id).Notices {
+			if n.State != workflows.NoticeSent {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 100*time.Millisecond)
+	must(workflows.UpdateClose, testConsole.sign(t, id, workflows.UpdateClose, &workflows.CloseInput{Force: true, Reason: "recorded for replay tests"}, coordinator, "coordinator@agency.example"))
+	writeHistory(t, s, id, "incident-signed.json")
+	require.NoError(t, os.WriteFile("../../workflows/testdata/incident-signed.console-key", []byte(base64.StdEncoding.EncodeToString(testConsole.pub)+"\n"), 0o644))
 }
 
 // recordApprovalsAndHolds: a notice approved by two people, a fact that makes an approval lapse,

@@ -5,6 +5,7 @@ package engine
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/breachflow/breachflow/activities"
 	"github.com/breachflow/breachflow/internal/codec"
@@ -147,10 +149,40 @@ func NewActivities(cfg config.Config) (*activities.Activities, error) {
 	return &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: cfg.From}, nil
 }
 
-// Register registers the workflow and activities on a worker.
+// Register registers the workflow and activities on a worker that trusts no console key: signed
+// actions are refused, asserted ones accepted.
 func Register(w worker.Registry, a *activities.Activities) {
-	w.RegisterWorkflow(workflows.IncidentWorkflow)
+	RegisterTrusting(w, a, nil)
+}
+
+// RegisterTrusting registers the workflow and activities on a worker whose Update validators
+// accept actions signed by the given console keys (by key ID, config.ConsoleVerifyKeys). The
+// keys are captured in the registered workflow function (workflows.NewIncidentWorkflow), so
+// they are fixed for the worker's life and never read from a global inside workflow code.
+func RegisterTrusting(w worker.Registry, a *activities.Activities, trusted map[string]ed25519.PublicKey) {
+	w.RegisterWorkflowWithOptions(workflows.NewIncidentWorkflow(workflows.Options{TrustedKeys: trusted}),
+		workflow.RegisterOptions{Name: workflows.WorkflowType})
 	w.RegisterActivity(a)
+}
+
+// TrustedConsoleKeys are the console keys a worker trusts: those of
+// BREACHFLOW_CONSOLE_VERIFY_KEYS and, for the embedded default (dev), the public half of the
+// data folder's console key, created if missing, so `worker --dev` and the console started on
+// the same data folder work together without key set-up.
+func TrustedConsoleKeys(dataDir string, dev bool) (map[string]ed25519.PublicKey, error) {
+	keys, err := config.ConsoleVerifyKeys()
+	if err != nil {
+		return nil, err
+	}
+	if dev {
+		priv, err := config.DevConsoleKey(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		pub := priv.Public().(ed25519.PublicKey)
+		keys[workflows.SignerKeyID(pub)] = pub
+	}
+	return keys, nil
 }
 
 // StartEmbedded starts the embedded Temporal server with the engine's search attributes.
