@@ -23,7 +23,7 @@ func WriteHTML(w io.Writer, rep *Report) error {
 			hi.Runs = append(hi.Runs, htmlRun{N: i + 1, RunReport: r, First: stamp(r.FirstEventTime), Last: stamp(r.LastEventTime)})
 		}
 		for _, e := range ir.Timeline {
-			hi.Timeline = append(hi.Timeline, htmlEntry{At: stamp(e.At), Actor: e.Actor, Action: e.Action, Obligation: orDash(e.Obligation), Details: entryDetails(e)})
+			hi.Timeline = append(hi.Timeline, htmlEntry{At: stamp(e.At), Actor: actorLabel(e), Action: e.Action, Obligation: orDash(e.Obligation), Details: entryDetails(e)})
 		}
 		for _, o := range ir.Obligations {
 			hi.Obligations = append(hi.Obligations, htmlObligation{ObligationAudit: o, Deadline: deadlineText(o), Done: stamp(doneAt(o)),
