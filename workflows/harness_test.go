@@ -38,8 +38,9 @@ func mustZone(name string) *time.Location {
 
 // sendObs is one SendNotice activity start, seen on the workflow clock.
 type sendObs struct {
-	at  time.Time
-	key string
+	at        time.Time
+	key       string
+	heartbeat time.Duration // the attempt's heartbeat timeout
 }
 
 // harness runs IncidentWorkflow in the SDK's time-skipping test environment with the real
@@ -66,6 +67,12 @@ type stepResult struct {
 
 func newHarness(t *testing.T, start time.Time, transport activities.Transport) *harness {
 	t.Helper()
+	return newHarnessWithLedger(t, start, transport, nil)
+}
+
+// newHarnessWithLedger is newHarness with the send ledger given (nil: a ledger folder).
+func newHarnessWithLedger(t *testing.T, start time.Time, transport activities.Transport, ledger activities.Ledger) *harness {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
@@ -73,8 +80,10 @@ func newHarness(t *testing.T, start time.Time, transport activities.Transport) *
 	env.SetTestTimeout(time.Minute)
 	set, err := templates.Load(templates.Embedded())
 	require.NoError(t, err)
-	ledger, err := activities.OpenLedger(t.TempDir())
-	require.NoError(t, err)
+	if ledger == nil {
+		ledger, err = activities.OpenLedger(t.TempDir())
+		require.NoError(t, err)
+	}
 	h := &harness{t: t, env: env, start: start, snaps: map[time.Duration]workflows.Status{}, outbox: t.TempDir()}
 	if transport == nil {
 		transport = &activities.Outbox{Dir: h.outbox}
@@ -88,7 +97,7 @@ func newHarness(t *testing.T, start time.Time, transport activities.Transport) *
 		var in activities.SendNoticeInput
 		require.NoError(t, args.Get(&in))
 		h.mu.Lock()
-		h.sends = append(h.sends, sendObs{at: env.Now().UTC(), key: in.NoticeKey})
+		h.sends = append(h.sends, sendObs{at: env.Now().UTC(), key: in.NoticeKey, heartbeat: info.HeartbeatTimeout})
 		h.mu.Unlock()
 	})
 	return h

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -21,6 +22,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/activities/pgledger"
 	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/devserver"
@@ -122,13 +124,14 @@ func Templates(dir string) (*templates.Set, error) {
 }
 
 // NewActivities builds the activities from configuration: SMTP when a host is configured,
-// otherwise the outbox folder.
+// otherwise the outbox folder; the PostgreSQL send ledger when configured (migrated on the way),
+// otherwise a ledger folder in the data folder.
 func NewActivities(cfg config.Config) (*activities.Activities, error) {
 	set, err := Templates(cfg.TemplatesDir)
 	if err != nil {
 		return nil, err
 	}
-	ledger, err := activities.OpenLedger(filepath.Join(cfg.DataDir, "ledger"))
+	ledger, err := OpenLedger(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +142,16 @@ func NewActivities(cfg config.Config) (*activities.Activities, error) {
 		}
 	}
 	return &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: cfg.From}, nil
+}
+
+// OpenLedger opens the send ledger the configuration names.
+func OpenLedger(cfg config.Config) (activities.Ledger, error) {
+	if cfg.LedgerDSN == "" {
+		return activities.OpenLedger(filepath.Join(cfg.DataDir, "ledger"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return pgledger.Open(ctx, cfg.LedgerDSN)
 }
 
 // Register registers the workflow and activities on a worker.
