@@ -111,12 +111,9 @@ func run(args []string) error {
 	}
 	defer c.Close()
 	if !*dev {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := engine.EnsureSearchAttributes(sctx, c, cfg.Temporal.Namespace); err != nil {
-			// Not fatal: an operator may have registered them under another policy; lists need them.
-			logger.Warn("Search attributes not registered", "Error", err)
+		if err := prepareCluster(ctx, c, cfg, logger, os.Stderr); err != nil {
+			return err
 		}
-		cancel()
 	}
 	acts, err := engine.NewActivities(cfg)
 	if err != nil {
