@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"time"
 
@@ -48,4 +50,39 @@ reach Temporal (a worker frozen past a timeout, a network partition), and nothin
 Set %s to one PostgreSQL database for every worker (README "Production"), or run one worker.
 
 `, filepath.Join(cfg.DataDir, "ledger"), config.EnvLedgerDSN, config.EnvLedgerDSN)
+}
+
+// runPrepare is `worker prepare`: PrepareCluster against the configured cluster, then exit. It
+// is what deploy/local-cluster.sh waits on before it starts workers and reports the cluster up.
+func runPrepare(args []string) error {
+	fs := flag.NewFlagSet("worker prepare", flag.ContinueOnError)
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	logger := engine.Logger(slog.LevelError)
+	// Dialling fails fast while the frontend's port is closed: retry it within the timeout.
+	var c client.Client
+	for {
+		if c, err = engine.Dial(cfg.Temporal, logger); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for Temporal at %s: %w", cfg.Temporal.Address, err)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	defer c.Close()
+	if err := engine.PrepareCluster(ctx, c, cfg.Temporal.Namespace); err != nil {
+		return fmt.Errorf("preparing Temporal at %s: %w", cfg.Temporal.Address, err)
+	}
+	fmt.Printf("Temporal at %s ready: namespace %s, search attributes mapped\n", cfg.Temporal.Address, cfg.Temporal.Namespace)
+	return nil
 }

@@ -2,6 +2,7 @@
 //
 //	worker               connect to the Temporal cluster named by TEMPORAL_ADDRESS (see README.md)
 //	worker --dev         start an embedded Temporal server (SQLite in the data folder) and the worker
+//	worker prepare       wait for the Temporal cluster, create the namespace and search attributes, exit
 //	worker codec-server  serve the payload codec to the Temporal UI and CLI (decrypts for authorized users)
 //	worker keygen        print a new encryption key for BREACHFLOW_CODEC_KEYS
 //	worker keygen --export-signing
@@ -44,6 +45,8 @@ func run(args []string) error {
 		switch args[0] {
 		case "codec-server":
 			return runCodecServer(args[1:])
+		case "prepare":
+			return runPrepare(args[1:])
 		case "keygen":
 			if len(args) > 1 && (args[1] == "--export-signing" || args[1] == "-export-signing") {
 				return exportKeygen()

@@ -34,7 +34,16 @@ func PrepareCluster(ctx context.Context, c client.Client, namespace string) erro
 	if err := EnsureNamespace(ctx, c, namespace); err != nil {
 		return err
 	}
-	if err := EnsureSearchAttributes(ctx, c, namespace); err != nil {
+	// The operator service reads namespaces through a cache that learns a new one seconds later.
+	err := waitFor(ctx, "search attributes to be registered", func() error {
+		err := EnsureSearchAttributes(ctx, c, namespace)
+		var notFound *serviceerror.NamespaceNotFound
+		if err != nil && !errors.As(err, &notFound) {
+			return permanent{err}
+		}
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrSearchAttributes, err)
 	}
 	if err := WaitSearchAttributes(ctx, c, namespace); err != nil {
@@ -67,9 +76,10 @@ func EnsureNamespace(ctx context.Context, c client.Client, namespace string) err
 	if err != nil && !errors.As(err, &exists) {
 		return fmt.Errorf("creating namespace %s (or create it: temporal operator namespace create --namespace %s): %w", namespace, namespace, err)
 	}
-	// A new namespace reaches every frontend's cache within seconds: wait until it is usable.
+	// A new namespace reaches the frontend's namespace cache seconds later (DescribeNamespace
+	// reads the database and knows it at once): wait until a call through the cache accepts it.
 	return waitFor(ctx, "namespace "+namespace+" to be usable", func() error {
-		_, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
+		_, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: namespace})
 		return err
 	})
 }
@@ -102,13 +112,16 @@ func RetryUnmapped(ctx context.Context, start func() error) error {
 	}
 }
 
-// waitFor polls check until it succeeds or ctx ends, then says what it waited for and the last error.
+// waitFor polls check until it succeeds, fails with a permanent error, or ctx ends, then says what it waited for and the last error.
 func waitFor(ctx context.Context, what string, check func() error) error {
 	delay := 100 * time.Millisecond
 	for {
 		err := check()
 		if err == nil {
 			return nil
+		}
+		if p, ok := err.(permanent); ok {
+			return p.error
 		}
 		select {
 		case <-ctx.Done():
@@ -118,3 +131,6 @@ func waitFor(ctx context.Context, what string, check func() error) error {
 		delay = min(delay*2, 2*time.Second)
 	}
 }
+
+// permanent stops waitFor: the error will not go away by waiting.
+type permanent struct{ error }
