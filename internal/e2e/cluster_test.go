@@ -28,7 +28,7 @@ import (
 // temporalCluster is the Temporal 1.32.1 server process on PostgreSQL, set up the way
 // deploy/local-cluster.sh does it: the same schema script, config file and dynamic config.
 type temporalCluster struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	env     []string
 	address string
@@ -40,7 +40,7 @@ type temporalCluster struct {
 
 // buildTemporalTools builds the server and its SQL tool (pinned by go.mod's tool directives) once
 // per go.mod, in a folder kept across runs: linking the server takes a minute.
-func buildTemporalTools(t *testing.T) (server, sqlTool string) {
+func buildTemporalTools(t testing.TB) (server, sqlTool string) {
 	t.Helper()
 	mod, err := os.ReadFile("../../go.mod")
 	require.NoError(t, err)
@@ -63,7 +63,7 @@ func buildTemporalTools(t *testing.T) (server, sqlTool string) {
 
 // startTemporalCluster starts PostgreSQL, sets up Temporal's schema and the ledger database with
 // deploy/temporal/setup-schema.sh, and starts the server process.
-func startTemporalCluster(t *testing.T) *temporalCluster {
+func startTemporalCluster(t testing.TB) *temporalCluster {
 	t.Helper()
 	pg := pgtest.Start(t, pgtest.Options{})
 	server, sqlTool := buildTemporalTools(t)
@@ -148,7 +148,7 @@ func (tc *temporalCluster) dial() client.Client {
 }
 
 // startClusterWorker runs the real worker binary against the cluster, on the shared PG ledger.
-func startClusterWorker(t *testing.T, bin string, tc *temporalCluster, smtpPort int, logs *lockedBuffer) *workerProc {
+func startClusterWorker(t testing.TB, bin string, tc *temporalCluster, smtpPort int, logs *lockedBuffer) *workerProc {
 	t.Helper()
 	cmd := exec.Command(bin, "-v")
 	cmd.Env = append(os.Environ(),
@@ -264,7 +264,7 @@ func TestClusterWorkersDeliverEveryNoticeOnce(t *testing.T) {
 }
 
 // freeLowPort returns a free loopback port below 32768.
-func freeLowPort(t *testing.T) int {
+func freeLowPort(t testing.TB) int {
 	t.Helper()
 	for range 100 {
 		port := 20000 + rand.IntN(12000)

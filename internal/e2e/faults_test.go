@@ -47,7 +47,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func buildWorker(t *testing.T) string {
+func buildWorker(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "worker")
 	cmd := exec.Command("go", "build", "-o", bin, "./worker")
@@ -57,7 +57,7 @@ func buildWorker(t *testing.T) string {
 	return bin
 }
 
-func startWorker(t *testing.T, bin, address, dataDir string, smtpPort int, logs *lockedBuffer) *workerProc {
+func startWorker(t testing.TB, bin, address, dataDir string, smtpPort int, logs *lockedBuffer) *workerProc {
 	t.Helper()
 	cmd := exec.Command(bin, "-v", "--address", address, "--data", dataDir)
 	cmd.Env = append(os.Environ(),
@@ -81,7 +81,7 @@ func (w *workerProc) kill() {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
