@@ -205,8 +205,8 @@ func TestFaultsDeliverEveryNoticeOnce(t *testing.T) {
 	}
 	// The restarted worker is stopped by the test's cleanup.
 	startWorker(t, bin, srv.HostPort(), workerData, smtpd.Port(), logs)
-	// Sends the dead worker had started are retried once their one-minute start-to-close timeout
-	// lapses; the rest go out at once.
+	// Sends the dead worker had started are retried once their 10 s heartbeat timeout lapses and
+	// then, in the ledger, their dead claim's lease; the rest go out at once.
 	sentInflight := waitDelivered(t, c, []string{inflight}, 3*time.Minute)
 
 	// 2. The SMTP server down: every notice of a new incident fails its first round, and none is
