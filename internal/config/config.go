@@ -234,7 +234,7 @@ func ledgerDSN() (string, error) {
 		}
 	}
 	if dsn != "" && !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") && !strings.Contains(dsn, "=") {
-		return "", fmt.Errorf("%s is not a PostgreSQL address: use postgres://user:password@host:5432/db or host=... dbname=...", EnvLedgerDSN)
+		return "", fmt.Errorf("%s is not a PostgreSQL address: use postgres://user:password@host:5432/db or \"host=db dbname=breachflow user=breachflow\"", EnvLedgerDSN)
 	}
 	return dsn, nil
 }
