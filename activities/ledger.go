@@ -1,85 +1,67 @@
 package activities
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
+	"time"
 )
 
-// Ledger records delivered Message-IDs in a folder, one small JSON file each, written atomically
-// (temporary file, fsync, rename). Workers that share a ledger folder share its guarantee.
-type Ledger struct {
-	dir string
+// Ledger is the send ledger: the record, shared by every worker, of which Message-IDs are being
+// delivered and which have been. The send activity claims a Message-ID before the SMTP
+// conversation and marks it delivered after, so two attempts (on one worker or on two) never both
+// deliver it while the first attempt is alive. A claim is a lease: an attempt that dies holding it
+// (a killed worker) loses it when the lease expires, and the next attempt recovers it. That is the
+// one window left: if the dead attempt had handed the message over before it died, the message
+// goes out twice, with the same Message-ID, and the recovery is reported (Claim.RecoveredFrom).
+//
+// Two implementations: FileLedger, a folder of files for the embedded default (one machine), and
+// the PostgreSQL ledger in activities/ledger for a cluster of workers.
+type Ledger interface {
+	// Claim asks for the right to deliver messageID for lease. holder names the attempt (it
+	// appears in the ledger and in the activity result, so it holds no personal data).
+	Claim(ctx context.Context, messageID, holder string, lease time.Duration) (Claim, error)
+	// Renew extends a claim held by holder; ErrClaimLost when another attempt took it over.
+	Renew(ctx context.Context, messageID, holder string, lease time.Duration) error
+	// Release drops a claim held by holder after a delivery that certainly failed, so the next
+	// attempt claims afresh (not as a recovery).
+	Release(ctx context.Context, messageID, holder string) error
+	// Delivered records the receipt of a delivery made under holder's claim and returns how
+	// many deliveries of this Message-ID the ledger now knows (1 unless something went wrong).
+	Delivered(ctx context.Context, holder string, r SendNoticeResult) (int, error)
 }
 
-// OpenLedger opens (creating if needed) a ledger folder.
-func OpenLedger(dir string) (*Ledger, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("opening send ledger: %w", err)
-	}
-	return &Ledger{dir: dir}, nil
+// ClaimState is the outcome of a claim.
+type ClaimState int
+
+const (
+	// ClaimGranted: the caller holds the claim and may deliver.
+	ClaimGranted ClaimState = iota + 1
+	// ClaimDelivered: the Message-ID was delivered already; Claim.Receipt is its receipt.
+	ClaimDelivered
+	// ClaimBusy: another live attempt holds the claim; the caller must not deliver now.
+	ClaimBusy
+)
+
+// Claim is the answer of Ledger.Claim.
+type Claim struct {
+	State ClaimState
+	// Receipt is the earlier delivery's receipt (ClaimDelivered).
+	Receipt SendNoticeResult
+	// Holder and Until name the live claim (ClaimBusy).
+	Holder string
+	Until  time.Time
+	// RecoveredFrom names the attempt whose claim had expired when this one was granted: that
+	// attempt may have delivered the message before it died.
+	RecoveredFrom string
 }
 
-// Lookup returns the receipt of a delivered Message-ID.
-func (l *Ledger) Lookup(messageID string) (SendNoticeResult, bool, error) {
-	var r SendNoticeResult
-	data, err := os.ReadFile(l.path(messageID))
-	if errors.Is(err, os.ErrNotExist) {
-		return r, false, nil
-	}
-	if err != nil {
-		return r, false, fmt.Errorf("reading send ledger: %w", err)
-	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		return r, false, fmt.Errorf("reading send ledger entry %s: %w", l.path(messageID), err)
-	}
-	return r, true, nil
-}
+// ErrClaimLost is returned by Renew when the claim is no longer the caller's.
+var ErrClaimLost = errors.New("send ledger: the claim was taken over by another attempt after its lease expired")
 
-// Record stores a delivery receipt.
-func (l *Ledger) Record(r SendNoticeResult) error {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	return writeAtomic(l.path(r.MessageID), data)
-}
-
-func (l *Ledger) path(messageID string) string {
-	return filepath.Join(l.dir, fileName(messageID)+".json")
-}
-
-// fileName turns a Message-ID into a safe file name.
-func fileName(messageID string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_', r == '@':
-			return r
-		}
-		return '_'
-	}, strings.Trim(messageID, "<>"))
-}
-
-// writeAtomic writes a file so that readers see either nothing or all of it, even after a crash.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+// BusyError is the retryable error of a send attempt that found another live attempt delivering
+// the same Message-ID.
+func BusyError(messageID string, c Claim) error {
+	return fmt.Errorf("send ledger: %s is being delivered by %s (claim until %s); retrying later, not sending twice",
+		messageID, c.Holder, c.Until.UTC().Format(time.RFC3339))
 }

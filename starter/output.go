@@ -111,6 +111,19 @@ func printStatus(out io.Writer, st workflows.Status, now time.Time) {
 		fmt.Fprintln(out, "\nNotices failing (retrying):")
 		fmt.Fprintln(out, strings.Join(failing, "\n"))
 	}
+	var ledger []string
+	for _, n := range st.Notices {
+		switch {
+		case n.PossibleDuplicate != "":
+			ledger = append(ledger, fmt.Sprintf("  %s %s: possible duplicate: %s", n.Key, n.MessageID, n.PossibleDuplicate))
+		case n.AlreadySent:
+			ledger = append(ledger, fmt.Sprintf("  %s %s: delivered by an earlier attempt; the retry did not send again", n.Key, n.MessageID))
+		}
+	}
+	if len(ledger) > 0 {
+		fmt.Fprintln(out, "\nSend ledger notes:")
+		fmt.Fprintln(out, strings.Join(ledger, "\n"))
+	}
 }
 
 // listRow is one incident in `starter list`.

@@ -56,12 +56,16 @@ func startIncident(ctx context.Context, tc client.Client, f *incidentfile.File, 
 	if err != nil {
 		return "", fmt.Errorf("incident file:\n%w", err)
 	}
-	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                    workflows.IncidentWorkflowID(id),
-		TaskQueue:             workflows.TaskQueue,
-		Memo:                  map[string]any{"title": in.Title},
-		TypedSearchAttributes: temporalSearchAttributes(),
-	}, workflows.IncidentWorkflow, in)
+	// Right after a worker registered the search attributes, the frontend may not map them yet.
+	err = engine.RetryUnmapped(ctx, func() error {
+		_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID:                    workflows.IncidentWorkflowID(id),
+			TaskQueue:             workflows.TaskQueue,
+			Memo:                  map[string]any{"title": in.Title},
+			TypedSearchAttributes: temporalSearchAttributes(),
+		}, workflows.IncidentWorkflow, in)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("starting incident workflow: %w", err)
 	}

@@ -2,6 +2,7 @@
 //
 //	worker               connect to the Temporal cluster named by TEMPORAL_ADDRESS (see README.md)
 //	worker --dev         start an embedded Temporal server (SQLite in the data folder) and the worker
+//	worker prepare       wait for the Temporal cluster, create the namespace and search attributes, exit
 //	worker codec-server  serve the payload codec to the Temporal UI and CLI (decrypts for authorized users)
 //	worker keygen        print a new encryption key for BREACHFLOW_CODEC_KEYS
 //	worker keygen --export-signing
@@ -51,6 +52,8 @@ func runContext(parent context.Context, args []string) error {
 		switch args[0] {
 		case "codec-server":
 			return runCodecServer(args[1:])
+		case "prepare":
+			return runPrepare(args[1:])
 		case "keygen":
 			if len(args) > 1 && (args[1] == "--export-signing" || args[1] == "-export-signing") {
 				return exportKeygen()
@@ -127,12 +130,9 @@ func runContext(parent context.Context, args []string) error {
 	}
 	defer c.Close()
 	if !*dev {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := engine.EnsureSearchAttributes(sctx, c, cfg.Temporal.Namespace); err != nil {
-			// Not fatal: an operator may have registered them under another policy; lists need them.
-			logger.Warn("Search attributes not registered", "Error", err)
+		if err := prepareCluster(ctx, c, cfg, logger, os.Stderr); err != nil {
+			return err
 		}
-		cancel()
 	}
 	acts, err := engine.NewActivities(cfg)
 	if err != nil {

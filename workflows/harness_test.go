@@ -45,6 +45,7 @@ type sendObs struct {
 	// kind, template and due are the send input's metric labels and due time.
 	kind, template string
 	due            time.Time
+	heartbeat      time.Duration // the attempt's heartbeat timeout
 }
 
 // harness runs IncidentWorkflow in the SDK's time-skipping test environment with the real
@@ -73,6 +74,12 @@ type stepResult struct {
 
 func newHarness(t *testing.T, start time.Time, transport activities.Transport) *harness {
 	t.Helper()
+	return newHarnessWithLedger(t, start, transport, nil)
+}
+
+// newHarnessWithLedger is newHarness with the send ledger given (nil: a ledger folder).
+func newHarnessWithLedger(t *testing.T, start time.Time, transport activities.Transport, ledger activities.Ledger) *harness {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
@@ -80,8 +87,10 @@ func newHarness(t *testing.T, start time.Time, transport activities.Transport) *
 	env.SetTestTimeout(time.Minute)
 	set, err := templates.Load(templates.Embedded())
 	require.NoError(t, err)
-	ledger, err := activities.OpenLedger(t.TempDir())
-	require.NoError(t, err)
+	if ledger == nil {
+		ledger, err = activities.OpenLedger(t.TempDir())
+		require.NoError(t, err)
+	}
 	h := &harness{t: t, env: env, start: start, snaps: map[time.Duration]workflows.Status{}, outbox: t.TempDir()}
 	if transport == nil {
 		transport = &activities.Outbox{Dir: h.outbox}
@@ -98,7 +107,7 @@ func newHarness(t *testing.T, start time.Time, transport activities.Transport) *
 		var in activities.SendNoticeInput
 		require.NoError(t, args.Get(&in))
 		h.mu.Lock()
-		h.sends = append(h.sends, sendObs{at: env.Now().UTC(), key: in.NoticeKey, kind: in.Kind, template: in.Template, due: in.Due})
+		h.sends = append(h.sends, sendObs{at: env.Now().UTC(), key: in.NoticeKey, kind: in.Kind, template: in.Template, due: in.Due, heartbeat: info.HeartbeatTimeout})
 		h.mu.Unlock()
 	})
 	return h

@@ -22,6 +22,34 @@ var acts *activities.Activities
 // the workflow waits on a durable timer and records the failure so that status shows it.
 var roundBackoff = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour}
 
+// ChangeSendHeartbeat is the workflow.GetVersion change ID under which the send activity has a
+// heartbeat timeout: it heartbeats during the SMTP conversation, so a notice in flight on a worker
+// that died is retried on another within seconds, instead of after the one-minute start-to-close
+// timeout. Before it (DefaultVersion) the options carry no heartbeat timeout.
+const ChangeSendHeartbeat = "send-heartbeat"
+
+// SendHeartbeatTimeout is the send activity's heartbeat timeout. The activity heartbeats every
+// few seconds (activities.DefaultRenewEvery); its ledger claim outlives this timeout by a little
+// (activities.DefaultClaimLease), so the retry waits at most a few seconds for the dead claim.
+const SendHeartbeatTimeout = 10 * time.Second
+
+// sendOptions are the send activity's options; the version marker is recorded once per run.
+func sendOptions(ctx workflow.Context) workflow.ActivityOptions {
+	opts := workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute, // the SMTP conversation is bounded by 30 s by default
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    5 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+			MaximumAttempts:    4,
+		},
+	}
+	if workflow.GetVersion(ctx, ChangeSendHeartbeat, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+		opts.HeartbeatTimeout = SendHeartbeatTimeout
+	}
+	return opts
+}
+
 // queueNotice records a notice to deliver; evaluate starts its delivery. due is when it was
 // meant to leave (a rung's moment, an obligation's deadline), zero when there is none.
 func (w *incident) queueNotice(now, due time.Time, obligation, kind string, key NoticeKey, template string, to, cc []string, by string) {
@@ -57,15 +85,7 @@ func (w *incident) startDelivery(n *NoticeRecord) {
 // carries the same content hash and Message-ID; the send activity's ledger then makes a retry
 // after an unnoticed success a no-op.
 func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
-	sendCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute, // the SMTP conversation is bounded by 30 s by default
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    5 * time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-			MaximumAttempts:    4,
-		},
-	})
+	sendCtx := workflow.WithActivityOptions(ctx, sendOptions(ctx))
 	// A notice approved by people is sent exactly as they approved it.
 	rendered := n.Draft
 	for round := 0; !w.continuing; round++ {
@@ -142,6 +162,16 @@ func (w *incident) attempt(ctx, sendCtx workflow.Context, n *NoticeRecord, rende
 	n.Draft = nil // the content sent is in the history, as the send activity's input
 	n.Attempts++
 	w.log(now, ActorEngine, SentAction(n.Kind), n.Obligation, n.Key.String()+" "+n.MessageID).NoticeKey = n.Key
+	// What the send ledger saw is part of the record: an earlier attempt's delivery found by a
+	// retry, or a delivery that may be a second copy of the same Message-ID.
+	switch {
+	case res.PossibleDuplicate != "":
+		n.PossibleDuplicate = res.PossibleDuplicate
+		w.log(now, ActorEngine, ActionPossibleDuplicate, n.Obligation, n.Key.String()+" "+n.MessageID+": "+res.PossibleDuplicate).NoticeKey = n.Key
+	case res.AlreadySent:
+		n.AlreadySent = true
+		w.log(now, ActorEngine, ActionAlreadyDelivered, n.Obligation, n.Key.String()+" "+n.MessageID+": an earlier attempt had delivered it (its completion never reached Temporal); not sent again").NoticeKey = n.Key
+	}
 	if n.Kind == templates.KindNotice {
 		o, def := w.obligation(n.Obligation)
 		if def.Notice != nil && def.Notice.CompletesObligation && (o.State == StateDue || o.State == StateOverdue || o.State == StatePending) {

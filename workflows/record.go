@@ -87,6 +87,13 @@ const (
 	ActionDeliveryFailed Action = "delivery failed"
 	// ActionDeliveryCancelled: a forced close stopped a delivery that had not succeeded.
 	ActionDeliveryCancelled Action = "delivery cancelled"
+	// ActionPossibleDuplicate: a notice was delivered, and the send ledger says it may be a
+	// second copy of its Message-ID (a dead attempt's claim was recovered, or another delivery
+	// was counted). The detail says which.
+	ActionPossibleDuplicate Action = "possible duplicate delivery"
+	// ActionAlreadyDelivered: a retried send found the notice delivered by an earlier attempt
+	// whose completion was lost, and did not send it again.
+	ActionAlreadyDelivered Action = "delivery confirmed by ledger"
 	// ActionContinuedAsNew: the incident handed over to a new workflow run.
 	ActionContinuedAsNew Action = "continued as new"
 )

@@ -298,6 +298,10 @@ type NoticeRecord struct {
 	// Transport is smtp or outbox; Receipt is the server's reply or the outbox file.
 	Transport string `json:"transport,omitempty"`
 	Receipt   string `json:"receipt,omitempty"`
+	// AlreadySent: the delivering attempt found an earlier attempt's delivery in the send ledger.
+	AlreadySent bool `json:"already_sent,omitempty"`
+	// PossibleDuplicate says why the delivery may have been a second copy of the Message-ID.
+	PossibleDuplicate string `json:"possible_duplicate,omitempty"`
 	// ApprovalsNeeded is how many people must approve before it is sent; Approvals are those given
 	// for the current content. A change of content (facts changed) clears them.
 	ApprovalsNeeded int        `json:"approvals_needed,omitempty"`

@@ -20,15 +20,19 @@ VISIBILITY_DBNAME="${VISIBILITY_DBNAME:-temporal_visibility}"
 SQL_PASSWORD="$POSTGRES_PWD"
 export SQL_PASSWORD
 
+# SQL_TOOL: the temporal-sql-tool binary (deploy/local-cluster.sh passes the one it built).
 sql_tool() {
-	temporal-sql-tool --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "$DB_PORT" \
+	"${SQL_TOOL:-temporal-sql-tool}" --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "$DB_PORT" \
 		-u "$POSTGRES_USER" "$@"
 }
 
+# Wait for PostgreSQL with the SQL tool itself (no nc needed): `create` fails while the server is
+# unreachable and is a no-op once the database exists.
 n=1
-until nc -z -w 5 "$POSTGRES_SEEDS" "$DB_PORT"; do
+until sql_tool --db "$DBNAME" create >/dev/null 2>&1; do
 	if [ "$n" -ge 30 ]; then
-		echo "setup-schema: PostgreSQL at $POSTGRES_SEEDS:$DB_PORT is not reachable" >&2
+		echo "setup-schema: PostgreSQL at $POSTGRES_SEEDS:$DB_PORT is not reachable (or refuses user $POSTGRES_USER):" >&2
+		sql_tool --db "$DBNAME" create >&2 || true
 		exit 1
 	fi
 	n=$((n + 1))
@@ -45,4 +49,10 @@ setup() {
 
 setup "$DBNAME" temporal
 setup "$VISIBILITY_DBNAME" visibility
+# The workers' shared send ledger (BREACHFLOW_LEDGER_DSN): an empty database here; each worker
+# applies the ledger's own migrations at start.
+if [ -n "${LEDGER_DBNAME:-}" ]; then
+	echo "setup-schema: $LEDGER_DBNAME (BreachFlow send ledger)"
+	sql_tool --db "$LEDGER_DBNAME" create
+fi
 echo "setup-schema: done"

@@ -57,6 +57,8 @@ type NoticeDetail struct {
 	// SentAt is the activity's own clock at delivery.
 	SentAt      time.Time `json:"sent_at,omitzero"`
 	AlreadySent bool      `json:"already_sent,omitempty"`
+	// PossibleDuplicate: the send ledger's reason to think this delivery was a second copy.
+	PossibleDuplicate string `json:"possible_duplicate,omitempty"`
 	// ApprovedBy are those whose approvals (bound to a content hash) released the notice.
 	ApprovedBy []string `json:"approved_by,omitempty"`
 	// Attempt is the activity attempt that ended the round (retries within a round).
@@ -153,6 +155,9 @@ func (n *NoticeDetail) summary() string {
 	}
 	if n.AlreadySent {
 		parts = append(parts, "an earlier attempt had delivered it (ledger)")
+	}
+	if n.PossibleDuplicate != "" {
+		parts = append(parts, "POSSIBLE DUPLICATE: "+n.PossibleDuplicate)
 	}
 	if n.Attempt > 1 {
 		parts = append(parts, fmt.Sprintf("attempt %d", n.Attempt))

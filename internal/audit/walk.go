@@ -298,6 +298,7 @@ func (b *builder) activityCompleted(base Entry, sa *scheduledActivity, result *c
 	var res activities.SendNoticeResult
 	if err := b.decode(result, &res); err == nil {
 		nd.Transport, nd.Receipt, nd.SentAt, nd.AlreadySent = res.Transport, res.Receipt, res.SentAt, res.AlreadySent
+		nd.PossibleDuplicate = res.PossibleDuplicate
 		if nd.MessageID == "" {
 			nd.MessageID = res.MessageID
 		}

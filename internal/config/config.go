@@ -36,6 +36,12 @@ const (
 	// EnvDataDir is where the worker keeps its send ledger, outbox and (with --dev) the embedded
 	// server's database (default ./breachflow-data).
 	EnvDataDir = "BREACHFLOW_DATA_DIR"
+	// EnvLedgerDSN is the PostgreSQL database of the shared send ledger (a postgres:// URL or
+	// key=value string). Every worker of a cluster must name the same one; without it each worker
+	// keeps its ledger in its data folder, which is only safe for workers on one machine.
+	EnvLedgerDSN = "BREACHFLOW_LEDGER_DSN"
+	// EnvLedgerDSNFile is a file holding EnvLedgerDSN (e.g. a Docker secret, as it holds a password).
+	EnvLedgerDSNFile = "BREACHFLOW_LEDGER_DSN_FILE"
 	// EnvOutbox is the folder of .eml files used when no SMTP host is set (default DATA_DIR/outbox).
 	EnvOutbox = "BREACHFLOW_OUTBOX"
 	// EnvTemplatesDir replaces the embedded templates with a folder holding notices/ (optional).
@@ -83,6 +89,8 @@ type Config struct {
 	OutboxDir    string
 	TemplatesDir string
 	From         string
+	// LedgerDSN names the shared PostgreSQL send ledger; empty: a ledger folder in DataDir.
+	LedgerDSN string
 	// SMTP is nil when notices go to the outbox.
 	SMTP *activities.SMTPConfig
 }
@@ -145,6 +153,9 @@ func FromEnv() (Config, error) {
 		return c, err
 	}
 	c.OutboxDir = getenv(EnvOutbox, filepath.Join(c.DataDir, "outbox"))
+	if c.LedgerDSN, err = ledgerDSN(); err != nil {
+		return c, err
+	}
 
 	host := os.Getenv(EnvSMTPHost)
 	if host == "" {
@@ -205,4 +216,25 @@ func boolEnv(name string) (bool, error) {
 		return false, fmt.Errorf("%s=%q: use true or false", name, v)
 	}
 	return b, nil
+}
+
+// ledgerDSN reads EnvLedgerDSN or the file named by EnvLedgerDSNFile; setting both is an error.
+func ledgerDSN() (string, error) {
+	dsn, file := strings.TrimSpace(os.Getenv(EnvLedgerDSN)), strings.TrimSpace(os.Getenv(EnvLedgerDSNFile))
+	switch {
+	case dsn != "" && file != "":
+		return "", fmt.Errorf("both %s and %s are set; set only one", EnvLedgerDSN, EnvLedgerDSNFile)
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", EnvLedgerDSNFile, err)
+		}
+		if dsn = strings.TrimSpace(string(b)); dsn == "" {
+			return "", fmt.Errorf("%s: %s is empty; put the PostgreSQL address of the send ledger in it", EnvLedgerDSNFile, file)
+		}
+	}
+	if dsn != "" && !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") && !strings.Contains(dsn, "=") {
+		return "", fmt.Errorf("%s is not a PostgreSQL address: use postgres://user:password@host:5432/db or \"host=db dbname=breachflow user=breachflow\"", EnvLedgerDSN)
+	}
+	return dsn, nil
 }

@@ -20,7 +20,7 @@ var allVars = []string{
 	config.EnvTemporalTLSCert, config.EnvTemporalTLSKey, config.EnvTemporalTLSCA, config.EnvTemporalTLSServerName,
 	config.EnvDataDir, config.EnvOutbox, config.EnvTemplatesDir, config.EnvFrom, config.EnvSMTPHost, config.EnvSMTPPort,
 	config.EnvSMTPUsername, config.EnvSMTPPassword, config.EnvSMTPPasswordFile, config.EnvSMTPSecurity,
-	config.EnvSMTPTimeout, config.EnvSMTPCAFile, config.EnvSMTPAllowPlainHosts,
+	config.EnvSMTPTimeout, config.EnvSMTPCAFile, config.EnvSMTPAllowPlainHosts, config.EnvLedgerDSN, config.EnvLedgerDSNFile,
 }
 
 // setEnv clears every variable the package reads, then sets env.
@@ -258,4 +258,32 @@ func TestKeys(t *testing.T) {
 		_, err := config.Keys()
 		require.ErrorContains(t, err, codec.EnvKeyFile)
 	})
+}
+
+func TestLedgerDSN(t *testing.T) {
+	setEnv(t, nil)
+	c, err := config.FromEnv()
+	require.NoError(t, err)
+	require.Empty(t, c.LedgerDSN, "default: the ledger folder")
+
+	dsn := "postgres://breachflow:pw@db:5432/breachflow"
+	setEnv(t, map[string]string{config.EnvLedgerDSN: dsn})
+	c, err = config.FromEnv()
+	require.NoError(t, err)
+	require.Equal(t, dsn, c.LedgerDSN)
+
+	file := filepath.Join(t.TempDir(), "dsn")
+	require.NoError(t, os.WriteFile(file, []byte(dsn+"\n"), 0o600))
+	setEnv(t, map[string]string{config.EnvLedgerDSNFile: file})
+	c, err = config.FromEnv()
+	require.NoError(t, err)
+	require.Equal(t, dsn, c.LedgerDSN)
+
+	setEnv(t, map[string]string{config.EnvLedgerDSNFile: file, config.EnvLedgerDSN: dsn})
+	_, err = config.FromEnv()
+	require.ErrorContains(t, err, "set only one")
+
+	setEnv(t, map[string]string{config.EnvLedgerDSN: "db.internal:5432"})
+	_, err = config.FromEnv()
+	require.ErrorContains(t, err, config.EnvLedgerDSN+" is not a PostgreSQL address")
 }

@@ -47,7 +47,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func buildWorker(t *testing.T) string {
+func buildWorker(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "worker")
 	cmd := exec.Command("go", "build", "-o", bin, "./worker")
@@ -57,7 +57,7 @@ func buildWorker(t *testing.T) string {
 	return bin
 }
 
-func startWorker(t *testing.T, bin, address, dataDir string, smtpPort int, logs *lockedBuffer) *workerProc {
+func startWorker(t testing.TB, bin, address, dataDir string, smtpPort int, logs *lockedBuffer) *workerProc {
 	t.Helper()
 	cmd := exec.Command(bin, "-v", "--address", address, "--data", dataDir)
 	cmd.Env = append(os.Environ(),
@@ -81,7 +81,7 @@ func (w *workerProc) kill() {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -205,8 +205,8 @@ func TestFaultsDeliverEveryNoticeOnce(t *testing.T) {
 	}
 	// The restarted worker is stopped by the test's cleanup.
 	startWorker(t, bin, srv.HostPort(), workerData, smtpd.Port(), logs)
-	// Sends the dead worker had started are retried once their one-minute start-to-close timeout
-	// lapses; the rest go out at once.
+	// Sends the dead worker had started are retried once their 10 s heartbeat timeout lapses and
+	// then, in the ledger, their dead claim's lease; the rest go out at once.
 	sentInflight := waitDelivered(t, c, []string{inflight}, 3*time.Minute)
 
 	// 2. The SMTP server down: every notice of a new incident fails its first round, and none is

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -25,6 +26,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/breachflow/breachflow/activities"
+	"github.com/breachflow/breachflow/activities/pgledger"
 	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/devserver"
@@ -130,13 +132,14 @@ func Templates(dir string) (*templates.Set, error) {
 }
 
 // NewActivities builds the activities from configuration: SMTP when a host is configured,
-// otherwise the outbox folder.
+// otherwise the outbox folder; the PostgreSQL send ledger when configured (migrated on the way),
+// otherwise a ledger folder in the data folder.
 func NewActivities(cfg config.Config) (*activities.Activities, error) {
 	set, err := Templates(cfg.TemplatesDir)
 	if err != nil {
 		return nil, err
 	}
-	ledger, err := activities.OpenLedger(filepath.Join(cfg.DataDir, "ledger"))
+	ledger, err := OpenLedger(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +150,16 @@ func NewActivities(cfg config.Config) (*activities.Activities, error) {
 		}
 	}
 	return &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: cfg.From}, nil
+}
+
+// OpenLedger opens the send ledger the configuration names.
+func OpenLedger(cfg config.Config) (activities.Ledger, error) {
+	if cfg.LedgerDSN == "" {
+		return activities.OpenLedger(filepath.Join(cfg.DataDir, "ledger"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return pgledger.Open(ctx, cfg.LedgerDSN)
 }
 
 // Register registers the workflow and activities on a worker that trusts no console key: signed
