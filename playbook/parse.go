@@ -409,6 +409,16 @@ func (v *validator) escalation(p *Playbook, obligation, field string, e *Escalat
 	if e.Max < 0 || e.Max > 10000 {
 		v.add(obligation, field+".max", fmt.Sprintf("%d: give a cap from 1 to 10000, or leave it out", e.Max))
 	}
+	if d := e.Digest; d != nil {
+		if _, err := ParseTimeOfDay(d.At); err != nil {
+			v.add(obligation, field+".digest.at", err.Error())
+		}
+		if d.TimeZone != "" {
+			if _, err := time.LoadLocation(d.TimeZone); err != nil {
+				v.add(obligation, field+".digest.time_zone", fmt.Sprintf("%q is not an IANA time zone: give one like America/New_York", d.TimeZone))
+			}
+		}
+	}
 }
 
 func keys[V any](m map[string]V) string {

@@ -355,7 +355,20 @@ type Escalation struct {
 	Then []EscalationStep `yaml:"then,omitempty" json:"then,omitempty"`
 	// Max caps how many escalations one deadline sends (zero: no cap).
 	Max int `yaml:"max,omitempty" json:"max,omitempty"`
+	// Digest, when set, gathers the repeats of this escalation into one mail per recipient per
+	// day that lists every overdue obligation of every incident handed to it. The first
+	// escalation of a deadline still goes out at once, on its own. Off by default.
+	Digest *Digest `yaml:"digest,omitempty" json:"digest,omitempty"`
 }
+
+// Digest is the daily send time of an escalation digest.
+type Digest struct {
+	// At is the local time of day the digest goes out: "HH:MM" or "HH:MM:SS".
+	At string `yaml:"at" json:"at"`
+	// TimeZone is the IANA zone of At (default: the playbook's time zone).
+	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
+}
+
 
 // EscalationStep is a later pace of an escalation.
 type EscalationStep struct {

@@ -39,6 +39,9 @@ const (
 	// KindHoldExpiring asks to re-confirm or release a hold before it expires; its template has
 	// the same name.
 	KindHoldExpiring = "hold-expiring"
+	// KindDigest is one recipient's daily digest of escalations (Data.Digest); its template has
+	// the same name.
+	KindDigest = "escalation-digest"
 )
 
 // Data is everything a notice template can use.
@@ -71,6 +74,35 @@ type Data struct {
 	InternalTarget bool
 	// Decisions holds each recorded decision's latest outcome, by ID.
 	Decisions map[string]string
+	// Digest lists the escalations of an escalation digest (Kind escalation-digest), nil
+	// otherwise; Incident and Obligation are then empty.
+	Digest *DigestData `json:",omitempty"`
+}
+
+// DigestData is what an escalation digest lists: every overdue obligation, of every incident,
+// escalated to one recipient since the last digest.
+type DigestData struct {
+	// Items are ordered by incident, then deadline.
+	Items []DigestItemData
+	// Incidents is how many incidents the items come from.
+	Incidents int
+}
+
+// DigestItemData is one overdue obligation in a digest. Every text in it comes from an incident
+// or a playbook and is escaped like any other value.
+type DigestItemData struct {
+	IncidentID      string
+	IncidentTitle   string
+	ObligationID    string
+	ObligationTitle string
+	Citation        string
+	Deadline        time.Time
+	// Overdue is how late the obligation is at GeneratedAt.
+	Overdue time.Duration
+	// InternalTarget is set when the deadline is one the organization set itself.
+	InternalTarget bool
+	// Escalation labels the rung, e.g. "escalation 9".
+	Escalation string
 }
 
 // IncidentData describes the incident in a notice.

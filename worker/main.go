@@ -122,6 +122,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	acts.Digests = engine.DigestSink{Client: c, TaskQueue: workflows.TaskQueue}
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	engine.Register(w, acts)
 	if err := w.Start(); err != nil {

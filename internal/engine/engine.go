@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -144,6 +146,7 @@ func NewActivities(cfg config.Config) (*activities.Activities, error) {
 // Register registers the workflow and activities on a worker.
 func Register(w worker.Registry, a *activities.Activities) {
 	w.RegisterWorkflow(workflows.IncidentWorkflow)
+	w.RegisterWorkflow(workflows.DigestWorkflow)
 	w.RegisterActivity(a)
 }
 
@@ -182,4 +185,35 @@ func keys(m map[string]enumspb.IndexedValueType) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// DigestSink hands escalations to the recipients' digest workflows through the Temporal client:
+// SignalWithStart adds an item (starting the digest when none runs), a signal withdraws one.
+type DigestSink struct {
+	Client client.Client
+	// TaskQueue is where digests run (workflows.TaskQueue unless the worker uses another).
+	TaskQueue string
+}
+
+// Add hands an item to the recipient's digest.
+func (s DigestSink) Add(ctx context.Context, recipient string, item activities.DigestItem) error {
+	id := workflows.DigestWorkflowID(recipient)
+	_, err := s.Client.SignalWithStartWorkflow(ctx, id, workflows.SignalDigestAdd, item, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.DigestWorkflow, workflows.DigestInput{Recipient: recipient})
+	return err
+}
+
+// Retract withdraws an item from the recipient's digest; a digest that is not running has sent
+// it already (or never had it), which is no error.
+func (s DigestSink) Retract(ctx context.Context, recipient string, r activities.DigestRetraction) error {
+	err := s.Client.SignalWorkflow(ctx, workflows.DigestWorkflowID(recipient), "", workflows.SignalDigestRetract, r)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return nil
+	}
+	return err
 }
