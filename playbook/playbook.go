@@ -369,7 +369,6 @@ type Digest struct {
 	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
 }
 
-
 // EscalationStep is a later pace of an escalation.
 type EscalationStep struct {
 	// After is the time since the deadline from which Every applies.

@@ -96,7 +96,7 @@ const digestMemory = 7 * 24 * time.Hour
 
 // DigestWorkflow collects the escalations handed to one recipient and sends them as one mail per
 // day at the playbook's time of day, then tells each incident which of its escalations went out
-// in which mail. It ends when nothing is pending; the next hand-off starts it again.
+// in which mail. It ends after a day with nothing pending; the next hand-off starts it again.
 func DigestWorkflow(ctx workflow.Context, in DigestInput) (*DigestResult, error) {
 	d := &digest{in: in, logger: log.With(workflow.GetLogger(ctx), "Digest", workflow.GetInfo(ctx).WorkflowExecution.ID)}
 	if d.in.Sent == nil {
@@ -175,14 +175,22 @@ func (d *digest) run(ctx workflow.Context) (*DigestResult, error) {
 	retract := workflow.GetSignalChannel(ctx, SignalDigestRetract)
 	for {
 		d.drain(ctx, add, retract)
-		if len(d.in.Pending) == 0 {
-			// Nothing left: end. A signal that came in meanwhile was drained above; one that
-			// arrives while this completes makes the server retry the task, which drains it.
-			return &d.res, nil
-		}
 		if d.res.Sent >= digestsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			d.prune(workflow.Now(ctx))
 			return nil, workflow.NewContinueAsNewError(ctx, DigestWorkflow, d.in)
+		}
+		if len(d.in.Pending) == 0 {
+			// Nothing pending: wait a day for more (an overdue obligation escalates again
+			// tomorrow), then end. A signal that arrives while this completes makes the
+			// server retry the task, which drains it; a later one starts a new run.
+			if !d.wait(ctx, add, retract, idleFor) {
+				continue
+			}
+			d.drain(ctx, add, retract)
+			if len(d.in.Pending) == 0 {
+				return &d.res, nil
+			}
+			continue
 		}
 		next := d.in.Pending[0].SendAt
 		for _, e := range d.in.Pending {
@@ -190,23 +198,30 @@ func (d *digest) run(ctx workflow.Context) (*DigestResult, error) {
 				next = e.SendAt
 			}
 		}
-		if wait := next.Sub(workflow.Now(ctx)); wait > 0 {
-			timerCtx, cancel := workflow.WithCancel(ctx)
-			sel := workflow.NewSelector(ctx)
-			fired := false
-			sel.AddFuture(workflow.NewTimer(timerCtx, wait), func(workflow.Future) { fired = true })
-			sel.AddReceive(add, func(workflow.ReceiveChannel, bool) {})
-			sel.AddReceive(retract, func(workflow.ReceiveChannel, bool) {})
-			sel.Select(ctx)
-			cancel()
-			if !fired {
-				continue // a signal: drain it and look again
-			}
+		if wait := next.Sub(workflow.Now(ctx)); wait > 0 && !d.wait(ctx, add, retract, wait) {
+			continue // a signal: drain it and look again
 		}
 		if err := d.send(ctx, next); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// idleFor is how long a digest with nothing pending waits for more before it ends.
+const idleFor = 24 * time.Hour
+
+// wait sleeps for d or until a signal arrives; it reports whether the time ran out.
+func (d *digest) wait(ctx workflow.Context, add, retract workflow.ReceiveChannel, dur time.Duration) bool {
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	sel := workflow.NewSelector(ctx)
+	fired := false
+	sel.AddFuture(workflow.NewTimer(timerCtx, dur), func(workflow.Future) { fired = true })
+	// The signal is left in its channel for drain.
+	sel.AddReceive(add, func(workflow.ReceiveChannel, bool) {})
+	sel.AddReceive(retract, func(workflow.ReceiveChannel, bool) {})
+	sel.Select(ctx)
+	return fired
 }
 
 // send delivers the digest due at sendAt with every item due by then (or by now, after an

@@ -66,6 +66,12 @@ type stepResult struct {
 
 func newHarness(t *testing.T, start time.Time, transport activities.Transport) *harness {
 	t.Helper()
+	return newHarnessWith(t, start, transport, nil)
+}
+
+// newHarnessWith is newHarness with activities that hand digest escalations to sink.
+func newHarnessWith(t *testing.T, start time.Time, transport activities.Transport, sink activities.DigestSink) *harness {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
@@ -80,7 +86,7 @@ func newHarness(t *testing.T, start time.Time, transport activities.Transport) *
 		transport = &activities.Outbox{Dir: h.outbox}
 	}
 	env.RegisterWorkflow(workflows.IncidentWorkflow)
-	env.RegisterActivity(&activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "desk@agency.example"})
+	env.RegisterActivity(&activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "desk@agency.example", Digests: sink})
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
 		if info.ActivityType.Name != "SendNotice" {
 			return
