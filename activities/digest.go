@@ -8,20 +8,24 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// DigestItem is one escalation handed to a recipient's daily digest: what the digest lists about
+// DigestItem is one repeating reminder handed to a recipient's daily digest: what the digest lists about
 // it, and the schedule of the playbook that escalated it.
 type DigestItem struct {
 	IncidentID    string `json:"incident_id"`
 	IncidentTitle string `json:"incident_title"`
 	// NoticeKey is the escalation's notice key in the incident; with IncidentID it identifies
 	// the item, so a repeated hand-off is listed once.
-	NoticeKey       string    `json:"notice_key"`
+	NoticeKey string `json:"notice_key"`
+	// Kind is escalation (the obligation is overdue) or reminder (a cadence reminder of an
+	// obligation without a fixed deadline, open since OpenSince).
+	Kind            string    `json:"kind"`
 	ObligationID    string    `json:"obligation_id"`
 	ObligationTitle string    `json:"obligation_title"`
 	Citation        string    `json:"citation,omitempty"`
-	Deadline        time.Time `json:"deadline"`
+	Deadline        time.Time `json:"deadline,omitzero"`
+	OpenSince       time.Time `json:"open_since,omitzero"`
 	InternalTarget  bool      `json:"internal_target,omitempty"`
-	// Label names the rung, e.g. "escalation 9".
+	// Label names the rung, e.g. "escalation 9" or "open for 3 weeks".
 	Label string `json:"label"`
 	// At is when the rung fell due (the incident's workflow time).
 	At time.Time `json:"at"`

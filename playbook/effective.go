@@ -147,10 +147,10 @@ func NextDigest(t time.Time, at time.Duration, loc *time.Location) time.Time {
 	}
 }
 
-// DigestZone is the IANA zone of an escalation's digest time: its own, else the playbook's.
-func (p *Playbook) DigestZone(e *Escalation) string {
-	if e == nil || e.Digest == nil {
+// DigestZone is the IANA zone of the digest's time of day: its own, else the playbook's.
+func (p *Playbook) DigestZone() string {
+	if p.Defaults.Digest == nil {
 		return ""
 	}
-	return firstNonEmpty(e.Digest.TimeZone, p.Defaults.TimeZone, "UTC")
+	return firstNonEmpty(p.Defaults.Digest.TimeZone, p.Defaults.TimeZone, "UTC")
 }

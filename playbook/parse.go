@@ -139,6 +139,16 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 	v.duration("", "defaults.cadence", p.Defaults.Cadence, true)
 	v.reminders("", "defaults.reminders", p.Defaults.Reminders)
 	v.escalation(p, "", "defaults.escalation", p.Defaults.Escalation)
+	if d := p.Defaults.Digest; d != nil {
+		if _, err := ParseTimeOfDay(d.At); err != nil {
+			v.add("", "defaults.digest.at", err.Error())
+		}
+		if d.TimeZone != "" {
+			if _, err := time.LoadLocation(d.TimeZone); err != nil {
+				v.add("", "defaults.digest.time_zone", fmt.Sprintf("%q is not an IANA time zone: give one like America/New_York", d.TimeZone))
+			}
+		}
+	}
 
 	if templates != nil {
 		// Reminders and escalations of every obligation use these two generic templates.
@@ -408,16 +418,6 @@ func (v *validator) escalation(p *Playbook, obligation, field string, e *Escalat
 	}
 	if e.Max < 0 || e.Max > 10000 {
 		v.add(obligation, field+".max", fmt.Sprintf("%d: give a cap from 1 to 10000, or leave it out", e.Max))
-	}
-	if d := e.Digest; d != nil {
-		if _, err := ParseTimeOfDay(d.At); err != nil {
-			v.add(obligation, field+".digest.at", err.Error())
-		}
-		if d.TimeZone != "" {
-			if _, err := time.LoadLocation(d.TimeZone); err != nil {
-				v.add(obligation, field+".digest.time_zone", fmt.Sprintf("%q is not an IANA time zone: give one like America/New_York", d.TimeZone))
-			}
-		}
 	}
 }
 

@@ -133,6 +133,12 @@ type Defaults struct {
 	// Closures are extra days off (e.g. "2026-12-24", closed by executive order) that
 	// business-day clocks skip, besides the calendar's holidays.
 	Closures []string `yaml:"closures,omitempty" json:"closures,omitempty"`
+	// Digest, when set, gathers the repeating internal reminders — repeat escalations of an
+	// overdue obligation and repeat cadence reminders of one without a fixed deadline — into one
+	// mail per recipient per day that lists them for every incident. The first of each series
+	// still goes out at once, on its own; legal notices and the reminders before a deadline are
+	// never digested. Off by default.
+	Digest *Digest `yaml:"digest,omitempty" json:"digest,omitempty"`
 }
 
 // Role is a party that receives notices.
@@ -355,13 +361,9 @@ type Escalation struct {
 	Then []EscalationStep `yaml:"then,omitempty" json:"then,omitempty"`
 	// Max caps how many escalations one deadline sends (zero: no cap).
 	Max int `yaml:"max,omitempty" json:"max,omitempty"`
-	// Digest, when set, gathers the repeats of this escalation into one mail per recipient per
-	// day that lists every overdue obligation of every incident handed to it. The first
-	// escalation of a deadline still goes out at once, on its own. Off by default.
-	Digest *Digest `yaml:"digest,omitempty" json:"digest,omitempty"`
 }
 
-// Digest is the daily send time of an escalation digest.
+// Digest is the daily send time of a reminder digest.
 type Digest struct {
 	// At is the local time of day the digest goes out: "HH:MM" or "HH:MM:SS".
 	At string `yaml:"at" json:"at"`

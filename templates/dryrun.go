@@ -41,7 +41,9 @@ func (s *Set) DryRun(name, timeZone string, facts, determinations map[string]str
 	if kind == KindDigest {
 		full.Digest = &DigestData{Incidents: 1, Items: []DigestItemData{{IncidentID: full.Incident.ID, IncidentTitle: "Sample incident",
 			ObligationID: "sample-obligation", ObligationTitle: "Sample obligation", Citation: "Sample rule",
-			Deadline: sampleTime, Overdue: 26 * time.Hour, Escalation: "escalation 2"}}}
+			Overdue: true, Deadline: sampleTime, Late: 26 * time.Hour, Rung: "escalation 2"},
+			{IncidentID: full.Incident.ID, IncidentTitle: "Sample incident", ObligationID: "other-obligation",
+				ObligationTitle: "Other obligation", Citation: "Sample rule", OpenFor: 49 * time.Hour, Rung: "open for 2 days 1 hour"}}}
 	}
 	empty := full
 	empty.Facts, empty.Determinations = map[string]string{}, map[string]string{}

@@ -39,8 +39,8 @@ const (
 	// KindHoldExpiring asks to re-confirm or release a hold before it expires; its template has
 	// the same name.
 	KindHoldExpiring = "hold-expiring"
-	// KindDigest is one recipient's daily digest of escalations (Data.Digest); its template has
-	// the same name.
+	// KindDigest is one recipient's daily digest of repeating reminders and escalations
+	// (Data.Digest); its template has the same name.
 	KindDigest = "escalation-digest"
 )
 
@@ -74,15 +74,15 @@ type Data struct {
 	InternalTarget bool
 	// Decisions holds each recorded decision's latest outcome, by ID.
 	Decisions map[string]string
-	// Digest lists the escalations of an escalation digest (Kind escalation-digest), nil
+	// Digest lists the reminders of a digest (Kind escalation-digest), nil
 	// otherwise; Incident and Obligation are then empty.
 	Digest *DigestData `json:",omitempty"`
 }
 
-// DigestData is what an escalation digest lists: every overdue obligation, of every incident,
-// escalated to one recipient since the last digest.
+// DigestData is what a reminder digest lists: every overdue or still-open obligation, of every
+// incident, brought up to one recipient since the last digest.
 type DigestData struct {
-	// Items are ordered by incident, then deadline.
+	// Items are ordered by incident, overdue ones first.
 	Items []DigestItemData
 	// Incidents is how many incidents the items come from.
 	Incidents int
@@ -96,13 +96,17 @@ type DigestItemData struct {
 	ObligationID    string
 	ObligationTitle string
 	Citation        string
-	Deadline        time.Time
-	// Overdue is how late the obligation is at GeneratedAt.
-	Overdue time.Duration
+	// Overdue is set for an escalation: the obligation is past Deadline (an internal target
+	// when InternalTarget), by Overdue at GeneratedAt. Otherwise the obligation has no fixed
+	// deadline and has been open for OpenFor.
+	Overdue  bool
+	Deadline time.Time
+	Late     time.Duration
+	OpenFor  time.Duration
 	// InternalTarget is set when the deadline is one the organization set itself.
 	InternalTarget bool
-	// Escalation labels the rung, e.g. "escalation 9".
-	Escalation string
+	// Rung labels the reminder, e.g. "escalation 9" or "open for 3 weeks".
+	Rung string
 }
 
 // IncidentData describes the incident in a notice.

@@ -307,18 +307,29 @@ func digestData(due []*DigestEntry, now time.Time) templates.Data {
 	for _, e := range due {
 		it := e.Item
 		incidents[it.IncidentID] = true
-		items = append(items, templates.DigestItemData{
+		item := templates.DigestItemData{
 			IncidentID: it.IncidentID, IncidentTitle: it.IncidentTitle,
 			ObligationID: it.ObligationID, ObligationTitle: it.ObligationTitle, Citation: it.Citation,
-			Deadline: it.Deadline, Overdue: max(now.Sub(it.Deadline), 0), InternalTarget: it.InternalTarget,
-			Escalation: it.Label,
-		})
+			InternalTarget: it.InternalTarget, Rung: it.Label,
+		}
+		if it.Kind == templates.KindEscalation && !it.Deadline.IsZero() {
+			item.Overdue, item.Deadline, item.Late = true, it.Deadline, max(now.Sub(it.Deadline), 0)
+		} else if !it.OpenSince.IsZero() {
+			item.OpenFor = max(now.Sub(it.OpenSince), 0)
+		}
+		items = append(items, item)
 	}
 	slices.SortStableFunc(items, func(a, b templates.DigestItemData) int {
 		if c := strings.Compare(a.IncidentID, b.IncidentID); c != 0 {
 			return c
 		}
-		return a.Deadline.Compare(b.Deadline)
+		if a.Overdue != b.Overdue {
+			if a.Overdue {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ObligationID, b.ObligationID)
 	})
 	zone := "UTC"
 	if len(due) > 0 && due[0].Item.TimeZone != "" {

@@ -74,7 +74,7 @@ func (r *digestRun) add(at time.Duration, it workflows.DigestItem) {
 }
 
 func digestItem(incident, title, key string, deadline, at time.Time) workflows.DigestItem {
-	return workflows.DigestItem{IncidentID: incident, IncidentTitle: title, NoticeKey: key, ObligationID: "report",
+	return workflows.DigestItem{IncidentID: incident, IncidentTitle: title, NoticeKey: key, Kind: "escalation", ObligationID: "report",
 		ObligationTitle: "Report to CISA", Citation: "OMB M-17-12", Deadline: deadline, Label: "escalation 2", At: at,
 		SendAt: "09:00", TimeZone: "America/New_York"}
 }
@@ -121,14 +121,14 @@ func TestDigestOneMailPerDayListsEveryIncident(t *testing.T) {
 	require.Equal(t, []string{"Chief <CISO@agency.example>"}, first.in.To)
 
 	text := first.in.Notice.Text
-	require.Contains(t, first.in.Notice.Subject, "2 overdue obligations in 2 incidents")
+	require.Contains(t, first.in.Notice.Subject, "2 open obligations in 2 incidents")
 	require.Equal(t, 1, strings.Count(text, "["+incA+"]"), "item a2 listed once:\n%s", text)
 	require.Equal(t, 1, strings.Count(text, "["+incB+"]"), text)
 	require.NotContains(t, first.in.Notice.HTML, "<script>", "untrusted titles are escaped")
 	require.Contains(t, first.in.Notice.HTML, "&lt;script&gt;")
 	require.Contains(t, second.in.Notice.Text, "escalation 3")
 	require.NotContains(t, second.in.Notice.Text, "Withdrawn obligation")
-	require.Contains(t, second.in.Notice.Subject, "1 overdue obligation in 1 incident")
+	require.Contains(t, second.in.Notice.Subject, "1 open obligation in 1 incident")
 
 	require.Equal(t, []workflows.DigestDelivered{
 		{NoticeKeys: []workflows.NoticeKey{"report/escalation/1/2"}, MessageID: first.in.MessageID, SentAt: day1, Transport: "outbox"},
@@ -187,9 +187,9 @@ func (s *collectSink) Retract(_ context.Context, recipient string, r activities.
 	return nil
 }
 
-// digestOn turns the paced playbook's escalation into one with a daily digest at 09:00.
+// digestOn gives the paced playbook a daily digest at 09:00.
 func digestOn() string {
-	return strings.Replace(pacedPlaybook, "max: 10}", "max: 10, digest: {at: \"09:00\", time_zone: America/New_York}}", 1)
+	return strings.Replace(pacedPlaybook, "  reminders: []\n", "  reminders: []\n  digest: {at: \"09:00\", time_zone: America/New_York}\n", 1)
 }
 
 // TestEscalationGoesToDigest: with a digest, the first escalation of a deadline is mailed at once
@@ -250,9 +250,9 @@ func TestEscalationWithoutDigestUnchanged(t *testing.T) {
 
 func TestDigestTimeIsChecked(t *testing.T) {
 	_, err := parsePlaybook(strings.Replace(digestOn(), `"09:00"`, `"9am"`, 1))
-	require.ErrorContains(t, err, "escalation.digest.at")
+	require.ErrorContains(t, err, "defaults.digest.at")
 	_, err = parsePlaybook(strings.Replace(digestOn(), "time_zone: America/New_York", "time_zone: Mars/Olympus", 1))
-	require.ErrorContains(t, err, "escalation.digest.time_zone")
+	require.ErrorContains(t, err, "defaults.digest.time_zone")
 }
 
 func normalizeCalls(cs []sinkCall) []sinkCall {

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -12,37 +11,24 @@ import (
 	"github.com/breachflow/breachflow/templates"
 )
 
-// The incident's side of escalation digests: a repeat escalation of a playbook with a digest is
-// handed to each recipient's DigestWorkflow instead of being mailed on its own, and the
-// incident records, per escalation, its hand-off, its delivery in a digest (by Message-ID) or
-// its withdrawal once the obligation no longer needs it.
+// The incident's side of reminder digests: with a playbook digest, a repeat escalation or
+// cadence reminder is handed to each recipient's DigestWorkflow instead of being mailed on its
+// own, and the incident records, per rung, its hand-off, its delivery in a digest (by
+// Message-ID) or its withdrawal once the obligation no longer needs it.
 
-// ChangeEscalationDigest is the workflow.GetVersion change ID under which repeat escalations of a
-// playbook with a digest go to the recipients' daily digests. Asked for only by incidents whose
-// playbook has one, so incidents of other playbooks replay as they ran.
+// ChangeEscalationDigest is the workflow.GetVersion change ID under which repeat escalations and
+// cadence reminders of a playbook with a digest go to the recipients' daily digests. Asked for
+// only by incidents whose playbook has one, so incidents of other playbooks replay as they ran.
 const ChangeEscalationDigest = "escalation-digest"
 
-// usesDigest reports whether any escalation of the playbook has a digest.
-func usesDigest(pb *playbook.Playbook) bool {
-	if pb.Defaults.Escalation != nil && pb.Defaults.Escalation.Digest != nil {
-		return true
-	}
-	for i := range pb.Obligations {
-		if e := pb.Obligations[i].Escalation; e != nil && e.Digest != nil {
-			return true
-		}
-	}
-	return false
-}
+// usesDigest reports whether the playbook gathers repeating reminders into a digest.
+func usesDigest(pb *playbook.Playbook) bool { return pb.Defaults.Digest != nil }
 
-// toDigest reports whether a rung goes to the digest: a repeat escalation (the first of a
-// deadline is mailed at once, on its own) of an escalation with a digest.
-func (w *incident) toDigest(def *playbook.Obligation, r rung) bool {
-	if !w.digest || r.kind != templates.KindEscalation || r.k < 2 {
-		return false
-	}
-	esc := w.st.Playbook.EscalationFor(def)
-	return esc != nil && esc.Digest != nil
+// toDigest reports whether a rung goes to the digest: a repeat of a series (escalations of an
+// overdue obligation, cadence reminders of one without a fixed deadline). The first of a series
+// is mailed at once, on its own, and so are the reminders before a deadline.
+func (w *incident) toDigest(r rung) bool {
+	return w.digest && r.series != "" && r.k >= 2 && (r.kind == templates.KindEscalation || r.kind == templates.KindReminder)
 }
 
 // listenForDigests records the digests' delivery reports as they arrive.
@@ -96,13 +82,12 @@ func (w *incident) handToDigest(ctx, sendCtx workflow.Context, n *NoticeRecord) 
 	}
 	n.To, n.Cc = w.addresses(n.ToRoles), w.addresses(n.CcRoles)
 	o, def := w.obligation(n.Obligation)
-	esc := w.st.Playbook.EscalationFor(def)
+	pb := &w.st.Playbook
 	item := DigestItem{
-		IncidentID: w.st.IncidentID, IncidentTitle: w.st.Title, NoticeKey: n.Key.String(),
+		IncidentID: w.st.IncidentID, IncidentTitle: w.st.Title, NoticeKey: n.Key.String(), Kind: n.Kind,
 		ObligationID: def.ID, ObligationTitle: def.Title, Citation: def.Citation, Deadline: o.Deadline,
-		InternalTarget: def.DeadlineKind() == playbook.DeadlineInternalTarget,
-		Label:          rungLabel(n.Key), At: n.RequestedAt,
-		SendAt: esc.Digest.At, TimeZone: w.st.Playbook.DigestZone(esc),
+		OpenSince: o.AnchorAt, InternalTarget: def.DeadlineKind() == playbook.DeadlineInternalTarget,
+		Label: n.Rung, At: n.RequestedAt, SendAt: pb.Defaults.Digest.At, TimeZone: pb.DigestZone(),
 	}
 	err := workflow.ExecuteActivity(sendCtx, acts.HandToDigest, activities.HandToDigestInput{
 		Recipients: append(append([]string{}, n.To...), n.Cc...), Item: item,
@@ -114,20 +99,15 @@ func (w *incident) handToDigest(ctx, sendCtx workflow.Context, n *NoticeRecord) 
 	n.State, n.LastError = NoticeInDigest, ""
 	n.Attempts++
 	w.log(now, ActorEngine, ActionHandedToDigest, n.Obligation,
-		fmt.Sprintf("%s to the daily digest of %d recipient(s), due %s %s", n.Key, len(n.To)+len(n.Cc), esc.Digest.At, item.TimeZone)).NoticeKey = n.Key
+		fmt.Sprintf("%s to the daily digest of %d recipient(s), due %s %s", n.Key, len(n.To)+len(n.Cc), item.SendAt, item.TimeZone)).NoticeKey = n.Key
 	w.changed = true
 	return nil
 }
 
-// rungLabel names an escalation rung from its notice key: "escalation 9".
-func rungLabel(key NoticeKey) string {
-	s := key.String()
-	return templates.KindEscalation + " " + s[strings.LastIndex(s, "/")+1:]
-}
-
-// withdrawResolved withdraws from the digests the escalations whose obligation is no longer
-// overdue (done, waived, on hold, no longer applicable, its deadline moved) or whose incident
-// closed, before a digest listed them. One not yet handed over is withdrawn on the spot.
+// withdrawResolved withdraws from the digests the rungs whose obligation no longer needs them —
+// an escalation's is no longer overdue, a cadence reminder's no longer open (done, waived, on
+// hold, no longer applicable, its deadline moved) — or whose incident closed, before a digest
+// listed them. One not yet handed over is withdrawn on the spot.
 func (w *incident) withdrawResolved(now time.Time) {
 	for _, n := range w.st.Notices {
 		if !n.Digest || w.delivering[n.Key] {
@@ -143,7 +123,7 @@ func (w *incident) withdrawResolved(now time.Time) {
 		switch {
 		case w.st.Status == IncidentClosed:
 			why = "the incident is closed"
-		case o != nil && o.State != StateOverdue:
+		case o != nil && o.State != StateOverdue && (n.Kind == templates.KindEscalation || o.State != StateDue):
 			why = "the obligation is " + o.State
 		default:
 			continue

@@ -201,8 +201,9 @@ func (w *incident) sendRung(now time.Time, o *ObligationState, def *playbook.Obl
 	}
 	key := RungNoticeKey(o.ID, r.key)
 	w.queueNotice(now, o.ID, r.kind, key, r.kind, to, cc, ActorEngine)
-	if w.toDigest(def, r) {
-		w.st.Notices[len(w.st.Notices)-1].Digest = true
+	if w.toDigest(r) {
+		n := w.st.Notices[len(w.st.Notices)-1]
+		n.Digest, n.Rung = true, r.label
 	}
 	w.log(now, ActorEngine, Action(r.kind), o.ID, r.label).NoticeKey = key
 }

@@ -291,9 +291,11 @@ type NoticeRecord struct {
 	Approvals       []Approval `json:"approvals,omitempty"`
 	// Draft is the rendered content awaiting approval; it is what will be sent, unchanged.
 	Draft *templates.Rendered `json:"draft,omitempty"`
-	// Digest marks an escalation that goes out in its recipients' daily digests
-	// (ChangeEscalationDigest); MessageID is then the first digest's that listed it.
+	// Digest marks a repeat escalation or cadence reminder that goes out in its recipients'
+	// daily digests (ChangeEscalationDigest); MessageID is then the first digest's that listed it.
 	Digest bool `json:"digest,omitempty"`
+	// Rung labels a digest rung, e.g. "escalation 9" or "open for 3 weeks".
+	Rung string `json:"rung,omitempty"`
 }
 
 // Approval is one person's sign-off on one exact content.
