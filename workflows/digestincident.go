@@ -25,10 +25,12 @@ const ChangeEscalationDigest = "escalation-digest"
 func usesDigest(pb *playbook.Playbook) bool { return pb.Defaults.Digest != nil }
 
 // toDigest reports whether a rung goes to the digest: a repeat of a series (escalations of an
-// overdue obligation, cadence reminders of one without a fixed deadline). The first of a series
-// is mailed at once, on its own, and so are the reminders before a deadline.
+// overdue obligation, cadence reminders of one without a fixed deadline) after one was mailed.
+// The first the incident sends of a series — even when it stands for several missed ones, as in
+// an incident opened late — is mailed at once, on its own, and so are the reminders before a
+// deadline.
 func (w *incident) toDigest(r rung) bool {
-	return w.digest && r.series != "" && r.k >= 2 && (r.kind == templates.KindEscalation || r.kind == templates.KindReminder)
+	return w.digest && r.series != "" && r.k-r.skipped >= 2 && (r.kind == templates.KindEscalation || r.kind == templates.KindReminder)
 }
 
 // listenForDigests records the digests' delivery reports as they arrive.

@@ -57,7 +57,8 @@ func startStackWith(t testing.TB, dataDir string, transport activities.Transport
 	ledger, err := activities.OpenLedger(filepath.Join(dataDir, "ledger"))
 	require.NoError(t, err)
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	engine.Register(w, &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "incident-desk@agency.example"})
+	engine.Register(w, &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "incident-desk@agency.example",
+		Digests: engine.DigestSink{Client: c, TaskQueue: workflows.TaskQueue}})
 	for _, wf := range extra {
 		w.RegisterWorkflow(wf)
 	}
