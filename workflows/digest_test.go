@@ -201,7 +201,6 @@ func TestEscalationGoesToDigest(t *testing.T) {
 	deadline := t0.Add(hour)
 	sink := &collectSink{}
 	h := newHarnessWith(t, t0, nil, sink)
-	sink.now = h.env.Now
 
 	// Rung 2 falls at deadline+1d; a digest reports it delivered the next morning.
 	const msgID = "<digest.test@breachflow>"
@@ -241,7 +240,6 @@ func TestEscalationWithoutDigestUnchanged(t *testing.T) {
 	t0 := time.Date(2024, 3, 4, 9, 0, 0, 0, ny)
 	sink := &collectSink{}
 	h := newHarnessWith(t, t0, nil, sink)
-	sink.now = h.env.Now
 	h.do(3*day, workflows.UpdateClose, workflows.CloseInput{By: "a", Force: true, Reason: "test over"}, "")
 	h.run(testInput(t, pacedPlaybook, t0))
 	require.Len(t, h.sentMatching("report/escalation/"), 3)

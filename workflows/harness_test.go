@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,6 +54,8 @@ type harness struct {
 	steps  []*stepResult
 	snaps  map[time.Duration]workflows.Status
 	outbox string
+	// sink is what digest rungs were handed to, when the harness made it.
+	sink *collectSink
 }
 
 type stepResult struct {
@@ -66,10 +69,11 @@ type stepResult struct {
 
 func newHarness(t *testing.T, start time.Time, transport activities.Transport) *harness {
 	t.Helper()
-	return newHarnessWith(t, start, transport, nil)
+	return newHarnessWith(t, start, transport, &collectSink{})
 }
 
-// newHarnessWith is newHarness with activities that hand digest escalations to sink.
+// newHarnessWith is newHarness with activities that hand digest rungs to sink (newHarness: a
+// collectSink).
 func newHarnessWith(t *testing.T, start time.Time, transport activities.Transport, sink activities.DigestSink) *harness {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
@@ -84,6 +88,12 @@ func newHarnessWith(t *testing.T, start time.Time, transport activities.Transpor
 	h := &harness{t: t, env: env, start: start, snaps: map[time.Duration]workflows.Status{}, outbox: t.TempDir()}
 	if transport == nil {
 		transport = &activities.Outbox{Dir: h.outbox}
+	}
+	if c, ok := sink.(*collectSink); ok {
+		if c.now == nil {
+			c.now = env.Now
+		}
+		h.sink = c
 	}
 	env.RegisterWorkflow(workflows.IncidentWorkflow)
 	env.RegisterActivity(&activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "desk@agency.example", Digests: sink})
@@ -194,6 +204,22 @@ func (h *harness) sentMatching(prefix string) []time.Time {
 	for _, s := range h.sends {
 		if len(s.key) >= len(prefix) && s.key[:len(prefix)] == prefix {
 			out = append(out, s.at)
+		}
+	}
+	return out
+}
+
+// handedMatching returns the times the rungs whose key starts with prefix were handed to the
+// digests (once per rung, however many recipients), in order.
+func (h *harness) handedMatching(prefix string) []time.Time {
+	h.sink.mu.Lock()
+	defer h.sink.mu.Unlock()
+	var out []time.Time
+	seen := map[string]bool{}
+	for _, c := range h.sink.added {
+		if strings.HasPrefix(c.key, prefix) && !seen[c.key] {
+			seen[c.key] = true
+			out = append(out, c.at.UTC())
 		}
 	}
 	return out

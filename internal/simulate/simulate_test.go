@@ -208,7 +208,7 @@ func TestCBP2019(t *testing.T) {
 	require.Greater(t, rep.Runs, 1)
 	files, err := filepath.Glob(filepath.Join(outbox, "*.eml"))
 	require.NoError(t, err)
-	require.Len(t, files, rep.NoticesSent)
+	require.Len(t, files, rep.NoticesSent+rep.DigestsSent)
 	require.Equal(t, outbox, rep.Outbox)
 
 	// The JSON form carries the same judgement.
