@@ -29,6 +29,7 @@ func TestReplayCommittedHistories(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflow(workflows.IncidentWorkflow)
+			r.RegisterWorkflow(workflows.DigestWorkflow)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(quietLogger(), f))
 		})
 	}

@@ -50,22 +50,7 @@ func TestDigestOverRealServer(t *testing.T) {
 	require.NoError(t, err)
 	s := startStack(t, t.TempDir(), transport)
 
-	now := time.Now().UTC().Truncate(time.Second)
-	// The deadline passed 115 s ago: escalations 1 and 2 are due at once (one mail, the first of
-	// its series), escalation 3 falls 5 s from now (to the digest), the digest goes out 20 s from
-	// now, and escalation 4 would fall 65 s from now — the work is done before it.
-	discovered := now.Add(-time.Hour - 115*time.Second)
-	digestAt := now.Add(20 * time.Second)
-	pb, err := playbook.Parse("digest.yaml", []byte(fmt.Sprintf(digestPlaybook, digestAt.Format("15:04:05"))), s.templates)
-	require.NoError(t, err)
-	var ids []string
-	for i, title := range []string{"Stolen laptop", "Vendor <b>breach</b>"} {
-		id := workflows.NewIncidentID()
-		ids = append(ids, id)
-		_, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue},
-			workflows.IncidentWorkflow, workflows.StartIncidentInput{IncidentID: id, Title: title, DiscoveredAt: discovered.Add(time.Duration(i) * time.Second), Playbook: *pb, StartedBy: "a"})
-		require.NoError(t, err)
-	}
+	ids, digestAt := startDigestIncidents(t, s)
 
 	// Two first escalations (to the boss, the owner in copy) and two digests (boss, owner).
 	msgs := smtpd.WaitFor(t, 4, 60*time.Second)
@@ -98,14 +83,7 @@ func TestDigestOverRealServer(t *testing.T) {
 
 	// Each incident records escalation 3 as delivered in a digest.
 	for _, id := range ids {
-		require.Eventually(t, func() bool {
-			for _, n := range status(t, s.client, id).Notices {
-				if strings.HasSuffix(n.Key.String(), "/3") {
-					return n.State == workflows.NoticeSent && strings.HasPrefix(n.MessageID, "<digest.")
-				}
-			}
-			return false
-		}, 20*time.Second, 100*time.Millisecond, "incident %s shows escalation 3 delivered in a digest", id)
+		digestDelivered(t, s, id)
 		_, err := s.client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
 			WorkflowID: id, UpdateName: workflows.UpdateComplete, WaitForStage: client.WorkflowUpdateStageCompleted,
 			Args: []any{workflows.CompleteInput{Obligation: "report", By: "a"}},
@@ -116,4 +94,38 @@ func TestDigestOverRealServer(t *testing.T) {
 		require.Equal(t, 1, n, "no mail twice")
 	}
 	require.Len(t, smtpd.Messages(), 4)
+}
+
+// startDigestIncidents starts two incidents of digestPlaybook whose deadline passed 115 s ago:
+// escalations 1 and 2 are due at once (one mail, the first of its series), escalation 3 falls 5 s
+// from now (to the digest), the digest goes out 20 s from now, and escalation 4 would fall 65 s
+// from now.
+func startDigestIncidents(t *testing.T, s *stack) (ids []string, digestAt time.Time) {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Second)
+	discovered := now.Add(-time.Hour - 115*time.Second)
+	digestAt = now.Add(20 * time.Second)
+	pb, err := playbook.Parse("digest.yaml", []byte(fmt.Sprintf(digestPlaybook, digestAt.Format("15:04:05"))), s.templates)
+	require.NoError(t, err)
+	for i, title := range []string{"Stolen laptop", "Vendor <b>breach</b>"} {
+		id := workflows.NewIncidentID()
+		ids = append(ids, id)
+		_, err := s.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue},
+			workflows.IncidentWorkflow, workflows.StartIncidentInput{IncidentID: id, Title: title, DiscoveredAt: discovered.Add(time.Duration(i) * time.Second), Playbook: *pb, StartedBy: "a"})
+		require.NoError(t, err)
+	}
+	return ids, digestAt
+}
+
+// digestDelivered waits until the incident shows escalation 3 delivered in a digest.
+func digestDelivered(t *testing.T, s *stack, id string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		for _, n := range status(t, s.client, id).Notices {
+			if strings.HasSuffix(n.Key.String(), "/3") {
+				return n.State == workflows.NoticeSent && strings.HasPrefix(n.MessageID, "<digest.")
+			}
+		}
+		return false
+	}, 60*time.Second, 100*time.Millisecond, "incident %s shows escalation 3 delivered in a digest", id)
 }
