@@ -293,8 +293,8 @@ func (d *digest) send(ctx workflow.Context, sendAt time.Time) error {
 
 // prune forgets the items sent longer ago than digestMemory.
 func (d *digest) prune(now time.Time) {
-	for k, at := range d.in.Sent {
-		if now.Sub(at) > digestMemory {
+	for _, k := range slices.Sorted(maps.Keys(d.in.Sent)) {
+		if now.Sub(d.in.Sent[k]) > digestMemory {
 			delete(d.in.Sent, k)
 		}
 	}
