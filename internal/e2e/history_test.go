@@ -51,7 +51,7 @@ func recordDigest(t *testing.T) {
 	must(workflows.UpdateComplete, workflows.CompleteInput{Obligation: "report", By: "a"})
 	must(workflows.UpdateClose, workflows.CloseInput{By: "a"})
 	writeHistory(t, s, ids[0], "incident-digest.json")
-	writeRunningHistory(t, s, workflows.DigestWorkflowID("boss@agency.example"), "digest.json")
+	writeRunningHistory(t, s, workflows.DigestWorkflowID("boss@agency.example"), "digests/digest.json")
 }
 
 // writeRunningHistory writes the history of a workflow that is still running.
