@@ -151,8 +151,8 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 	}
 
 	if templates != nil {
-		// Reminders and escalations of every obligation use these two generic templates.
-		for _, name := range []string{"reminder", "escalation", "hold-expiring"} {
+		// Reminders, escalations and holds of every obligation (and the digest) use generic templates.
+		for _, name := range p.genericTemplates() {
 			if !templates.Has(name) {
 				v.add("", "templates", fmt.Sprintf("template %q is missing: add templates/notices/%s.{subject,txt,html}.tmpl", name, name))
 			}
