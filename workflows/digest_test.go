@@ -272,3 +272,49 @@ func noticeByKey(t *testing.T, st workflows.Status, key workflows.NoticeKey) wor
 	t.Fatalf("no notice %s in the status", key)
 	return workflows.NoticeRecord{}
 }
+
+const cadenceDigestPlaybook = `
+format: 1
+name: cadence
+version: "1"
+title: A duty without a fixed deadline
+defaults:
+  reminders: []
+  cadence: 1d
+  digest: {at: "09:00", time_zone: America/New_York}
+roles:
+  owner: {title: Owner, contacts: [{email: owner@agency.example}]}
+obligations:
+  - {id: watch, title: Monitor the dark web, citation: test, owner: owner, anchor: discovery, deadline: {clock: none}}
+`
+
+// TestCadenceReminderGoesToDigest: a duty without a fixed deadline is brought up daily; the first
+// reminder is mailed, the next ones are handed to the owner's digest — and stay there while the
+// duty is open (it is never "overdue") — until it is done: the one still waiting is withdrawn.
+func TestCadenceReminderGoesToDigest(t *testing.T) {
+	t0 := time.Date(2024, 3, 4, 10, 0, 0, 0, ny)
+	h := newHarness(t, t0, nil)
+	h.snapshot(3*day + hour)
+	h.do(3*day+2*hour, workflows.UpdateComplete, workflows.CompleteInput{Obligation: "watch", By: "a"}, "")
+	h.snapshot(3*day + 3*hour)
+	h.do(4*day, workflows.UpdateClose, workflows.CloseInput{By: "a"}, "")
+	h.run(testInput(t, cadenceDigestPlaybook, t0))
+
+	require.Equal(t, utc(t0.Add(day)), h.sentMatching("watch/cadence/"))
+	require.Equal(t, utc(t0.Add(2*day), t0.Add(3*day)), h.handedMatching("watch/cadence/"))
+	states := func(st workflows.Status) map[string]string {
+		m := map[string]string{}
+		for _, n := range st.Notices {
+			_, rung, _ := workflows.ParseNoticeKey(n.Key)
+			m[rung[strings.LastIndex(rung, "/")+1:]] = n.State
+		}
+		return m
+	}
+	require.Equal(t, map[string]string{"1": workflows.NoticeSent, "2": workflows.NoticeInDigest, "3": workflows.NoticeInDigest},
+		states(h.snaps[3*day+hour]), "open duty: its reminders wait in the digest")
+	require.Equal(t, map[string]string{"1": workflows.NoticeSent, "2": workflows.NoticeWithdrawn, "3": workflows.NoticeWithdrawn},
+		states(h.snaps[3*day+3*hour]), "done: the reminders still waiting are withdrawn")
+	h.sink.mu.Lock()
+	defer h.sink.mu.Unlock()
+	require.Len(t, h.sink.retracts, 2)
+}
