@@ -94,9 +94,10 @@ const digestsPerRun = 30
 // digestMemory is how long a sent item is remembered against a repeated hand-off.
 const digestMemory = 7 * 24 * time.Hour
 
-// DigestWorkflow collects the escalations handed to one recipient and sends them as one mail per
-// day at the playbook's time of day, then tells each incident which of its escalations went out
-// in which mail. It ends after a day with nothing pending; the next hand-off starts it again.
+// DigestWorkflow collects the repeating reminders (repeat escalations and cadence reminders)
+// handed to one recipient, from any number of incidents, and sends them as one mail per day at the
+// playbook's time of day; then it tells each incident which of its rungs went out in which mail.
+// It ends after a day with nothing pending; the next hand-off starts it again (SignalWithStart).
 func DigestWorkflow(ctx workflow.Context, in DigestInput) (*DigestResult, error) {
 	d := &digest{in: in, logger: log.With(workflow.GetLogger(ctx), "Digest", workflow.GetInfo(ctx).WorkflowExecution.ID)}
 	if d.in.Sent == nil {
