@@ -489,8 +489,9 @@ events:
 // daily digest per recipient mails far less than with one mail per escalation, and every mail
 // counted is in the outbox.
 func TestCBP2019Digest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("two simulations of the CBP-2019 scenario")
+	if testing.Short() || raceEnabled {
+		// TestCBP2019 runs the default (digest) simulation under the race detector already.
+		t.Skip("two simulations of the CBP-2019 scenario: left to the run without -short or -race")
 	}
 	run := func(digest bool) *simulate.Report {
 		s, err := simulate.Load("../../scenarios/cbp-2019.yaml", "")
