@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stretchr/testify/mock"
@@ -75,7 +76,8 @@ func runDigests(ctx context.Context, acts *activities.Activities, events []diges
 
 // runDigest runs one recipient's digest over its signals, in time order.
 func runDigest(ctx context.Context, acts *activities.Activities, evs []digestEvent, logger sdklog.Logger, idle time.Duration) (int, error) {
-	mails, next := 0, 0
+	var mails atomic.Int64
+	next := 0
 	in := workflows.DigestInput{Recipient: evs[0].recipient}
 	start := evs[0].at
 	for runs := 0; next < len(evs); runs++ {
@@ -96,7 +98,7 @@ func runDigest(ctx context.Context, acts *activities.Activities, evs []digestEve
 		env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", workflows.SignalDigestDelivered, mock.Anything).Return(nil)
 		env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
 			if info.ActivityType.Name == "SendNotice" {
-				mails++
+				mails.Add(1) // activities run on their own goroutines
 			}
 		})
 		// One callback at a time, each posting the next: the environment queues only so many.
@@ -148,7 +150,7 @@ func runDigest(ctx context.Context, acts *activities.Activities, evs []digestEve
 		}
 		next = delivered
 	}
-	return mails, nil
+	return int(mails.Load()), nil
 }
 
 func executeDigest(env *testsuite.TestWorkflowEnvironment, in workflows.DigestInput) (err error) {
