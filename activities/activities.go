@@ -42,6 +42,8 @@ type Activities struct {
 	RenewEvery time.Duration
 	// From is the sender address of every notice.
 	From string
+	// Digests receives escalations handed to daily digests; nil when no playbook uses them.
+	Digests DigestSink
 }
 
 // Transport delivers one composed message.
@@ -261,7 +263,9 @@ func Compose(from string, in SendNoticeInput) ([]byte, []string, error) {
 	e.HTML = []byte(in.Notice.HTML)
 	e.Headers.Set("Message-Id", in.MessageID)
 	e.Headers.Set("Date", in.Date.UTC().Format(time.RFC1123Z))
-	e.Headers.Set("X-Breachflow-Incident", in.IncidentID)
+	if in.IncidentID != "" { // a digest belongs to no single incident
+		e.Headers.Set("X-Breachflow-Incident", in.IncidentID)
+	}
 	e.Headers.Set("X-Breachflow-Content-Hash", in.Notice.ContentHash)
 	raw, err := e.Bytes()
 	if err != nil {

@@ -47,6 +47,12 @@ func Combine(pbs ...*Playbook) (*Playbook, error) {
 		if err != nil {
 			return nil, err
 		}
+		if out.Defaults.Digest == nil && pb.Defaults.Digest != nil {
+			// The first playbook that asks for a digest sets its time for the incident.
+			d := *pb.Defaults.Digest
+			d.TimeZone = firstNonEmpty(d.TimeZone, pb.Defaults.TimeZone)
+			out.Defaults.Digest = &d
+		}
 		if slices.Contains(names, pb.Name) {
 			return nil, fmt.Errorf("combine: playbook %s is given twice", pb.Name)
 		}

@@ -19,6 +19,19 @@ type TemplateChecker interface {
 // reminders, escalations and hold re-confirmations.
 var GenericTemplates = []string{"reminder", "escalation", "hold-expiring"}
 
+// DigestTemplate is the template of the daily digest (templates.KindDigest), used by a playbook
+// with defaults.digest.
+const DigestTemplate = "escalation-digest"
+
+// genericTemplates are GenericTemplates and, with a digest, DigestTemplate.
+func (p *Playbook) genericTemplates() []string {
+	names := append([]string{}, GenericTemplates...)
+	if p.Defaults.Digest != nil {
+		names = append(names, DigestTemplate)
+	}
+	return names
+}
+
 // sampleValues are the values DryRun gives facts of each type.
 var sampleValues = map[string]string{
 	FactNumber: "184000",
@@ -71,7 +84,7 @@ func (p *Playbook) DryRun(templates TemplateSet) error {
 		return fmt.Sprintf("template %q does not render with sample data: %s: fix the template (read facts with {{fact .Facts \"ID\"}})", name, SanitizeError(err.Error()))
 	}
 	var errs []error
-	for _, name := range GenericTemplates {
+	for _, name := range p.genericTemplates() {
 		if err := render(name); err != nil {
 			errs = append(errs, &FieldError{File: file, Field: "templates", Problem: problem(name, err)})
 		}
@@ -89,7 +102,7 @@ func (p *Playbook) DryRun(templates TemplateSet) error {
 
 // TemplateNames lists the templates the playbook uses, generic ones first, each once.
 func (p *Playbook) TemplateNames() []string {
-	names := append([]string{}, GenericTemplates...)
+	names := p.genericTemplates()
 	for _, o := range p.Obligations {
 		if o.Notice != nil && o.Notice.Template != "" && !contains(names, o.Notice.Template) {
 			names = append(names, o.Notice.Template)

@@ -122,3 +122,35 @@ func (p *Playbook) RegimeID() string {
 	}
 	return p.Name
 }
+
+// ParseTimeOfDay parses "HH:MM" or "HH:MM:SS" into the offset from midnight.
+func ParseTimeOfDay(s string) (time.Duration, error) {
+	for _, layout := range []string{"15:04", "15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second, nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a time of day: give it as HH:MM (24-hour), e.g. \"09:00\"", s)
+}
+
+// NextDigest is the first moment at or after t when a digest sent daily at the time of day at
+// (ParseTimeOfDay) in loc goes out. A day on which the time does not exist (a daylight-saving
+// gap) sends at the time Go normalizes it to, an hour later.
+func NextDigest(t time.Time, at time.Duration, loc *time.Location) time.Time {
+	local := t.In(loc)
+	for d := 0; ; d++ {
+		y, m, day := local.Date()
+		c := time.Date(y, m, day+d, 0, 0, 0, 0, loc).Add(at)
+		if !c.Before(t) {
+			return c
+		}
+	}
+}
+
+// DigestZone is the IANA zone of the digest's time of day: its own, else the playbook's.
+func (p *Playbook) DigestZone() string {
+	if p.Defaults.Digest == nil {
+		return ""
+	}
+	return firstNonEmpty(p.Defaults.Digest.TimeZone, p.Defaults.TimeZone, "UTC")
+}

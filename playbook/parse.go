@@ -145,10 +145,20 @@ func (p *Playbook) Validate(templates TemplateSet) error {
 	v.duration("", "defaults.cadence", p.Defaults.Cadence, true)
 	v.reminders("", "defaults.reminders", p.Defaults.Reminders)
 	v.escalation(p, "", "defaults.escalation", p.Defaults.Escalation)
+	if d := p.Defaults.Digest; d != nil {
+		if _, err := ParseTimeOfDay(d.At); err != nil {
+			v.add("", "defaults.digest.at", err.Error())
+		}
+		if d.TimeZone != "" {
+			if _, err := time.LoadLocation(d.TimeZone); err != nil {
+				v.add("", "defaults.digest.time_zone", fmt.Sprintf("%q is not an IANA time zone: give one like America/New_York", d.TimeZone))
+			}
+		}
+	}
 
 	if templates != nil {
-		// Reminders and escalations of every obligation use these two generic templates.
-		for _, name := range []string{"reminder", "escalation", "hold-expiring"} {
+		// Reminders, escalations and holds of every obligation (and the digest) use generic templates.
+		for _, name := range p.genericTemplates() {
 			if !templates.Has(name) {
 				v.add("", "templates", fmt.Sprintf("template %q is missing: add templates/notices/%s.{subject,txt,html}.tmpl", name, name))
 			}

@@ -142,6 +142,12 @@ type Defaults struct {
 	// Closures are extra days off (e.g. "2026-12-24", closed by executive order) that
 	// business-day clocks skip, besides the calendar's holidays.
 	Closures []string `yaml:"closures,omitempty" json:"closures,omitempty"`
+	// Digest, when set, gathers the repeating internal reminders — repeat escalations of an
+	// overdue obligation and repeat cadence reminders of one without a fixed deadline — into one
+	// mail per recipient per day that lists them for every incident. The first of each series
+	// still goes out at once, on its own; legal notices and the reminders before a deadline are
+	// never digested. Off by default.
+	Digest *Digest `yaml:"digest,omitempty" json:"digest,omitempty"`
 }
 
 // Role is a party that receives notices.
@@ -423,6 +429,14 @@ type Escalation struct {
 	Then []EscalationStep `yaml:"then,omitempty" json:"then,omitempty"`
 	// Max caps how many escalations one deadline sends (zero: no cap).
 	Max int `yaml:"max,omitempty" json:"max,omitempty"`
+}
+
+// Digest is the daily send time of a reminder digest.
+type Digest struct {
+	// At is the local time of day the digest goes out: "HH:MM" or "HH:MM:SS".
+	At string `yaml:"at" json:"at"`
+	// TimeZone is the IANA zone of At (default: the playbook's time zone).
+	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
 }
 
 // EscalationStep is a later pace of an escalation.

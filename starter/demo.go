@@ -70,6 +70,7 @@ func cmdDemo(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	acts.Digests = engine.DigestSink{Client: tc, TaskQueue: workflows.TaskQueue}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
 	engine.Register(w, acts)
 	if err := w.Start(); err != nil {

@@ -20,7 +20,7 @@ func (s *Set) DryRun(name, timeZone string, facts, determinations map[string]str
 	}
 	kind := KindNotice
 	switch name {
-	case KindReminder, KindEscalation, KindHoldExpiring:
+	case KindReminder, KindEscalation, KindHoldExpiring, KindDigest:
 		kind = name
 	}
 	full := Data{
@@ -37,6 +37,13 @@ func (s *Set) DryRun(name, timeZone string, facts, determinations map[string]str
 		To:             []string{"Sample role"},
 		GeneratedAt:    sampleTime.Add(time.Hour),
 		TimeZone:       timeZone,
+	}
+	if kind == KindDigest {
+		full.Digest = &DigestData{Incidents: 1, Items: []DigestItemData{{IncidentID: full.Incident.ID, IncidentTitle: "Sample incident",
+			ObligationID: "sample-obligation", ObligationTitle: "Sample obligation", Citation: "Sample rule",
+			Overdue: true, Deadline: sampleTime, Late: 26 * time.Hour, Rung: "escalation 2"},
+			{IncidentID: full.Incident.ID, IncidentTitle: "Sample incident", ObligationID: "other-obligation",
+				ObligationTitle: "Other obligation", Citation: "Sample rule", OpenFor: 49 * time.Hour, Rung: "open for 2 days 1 hour"}}}
 	}
 	empty := full
 	empty.Facts, empty.Determinations = map[string]string{}, map[string]string{}

@@ -39,6 +39,9 @@ const (
 	// KindHoldExpiring asks to re-confirm or release a hold before it expires; its template has
 	// the same name.
 	KindHoldExpiring = "hold-expiring"
+	// KindDigest is one recipient's daily digest of repeating reminders and escalations
+	// (Data.Digest); its template has the same name.
+	KindDigest = "escalation-digest"
 )
 
 // Data is everything a notice template can use.
@@ -71,6 +74,39 @@ type Data struct {
 	InternalTarget bool
 	// Decisions holds each recorded decision's latest outcome, by ID.
 	Decisions map[string]string
+	// Digest lists the reminders of a digest (Kind escalation-digest), nil
+	// otherwise; Incident and Obligation are then empty.
+	Digest *DigestData `json:",omitempty"`
+}
+
+// DigestData is what a reminder digest lists: every overdue or still-open obligation, of every
+// incident, brought up to one recipient since the last digest.
+type DigestData struct {
+	// Items are ordered by incident, overdue ones first.
+	Items []DigestItemData
+	// Incidents is how many incidents the items come from.
+	Incidents int
+}
+
+// DigestItemData is one overdue obligation in a digest. Every text in it comes from an incident
+// or a playbook and is escaped like any other value.
+type DigestItemData struct {
+	IncidentID      string
+	IncidentTitle   string
+	ObligationID    string
+	ObligationTitle string
+	Citation        string
+	// Overdue is set for an escalation: the obligation is past Deadline (an internal target
+	// when InternalTarget), by Overdue at GeneratedAt. Otherwise the obligation has no fixed
+	// deadline and has been open for OpenFor.
+	Overdue  bool
+	Deadline time.Time
+	Late     time.Duration
+	OpenFor  time.Duration
+	// InternalTarget is set when the deadline is one the organization set itself.
+	InternalTarget bool
+	// Rung labels the reminder, e.g. "escalation 9" or "open for 3 weeks".
+	Rung string
 }
 
 // IncidentData describes the incident in a notice.

@@ -11,6 +11,8 @@ import (
 	_ "time/tzdata" // the examples use America/New_York; don't depend on the machine's zoneinfo
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/breachflow/breachflow/playbook"
 )
 
 // noticeNames are the templates the default playbooks and the engine need: one per obligation of
@@ -634,4 +636,11 @@ func TestRenderRegimeTemplates(t *testing.T) {
 	require.Contains(t, r.Text, "Date of this notice: March 14, 2026")
 	require.Contains(t, r.Text, "Equifax", "license numbers exposed: the credit reporting agencies are listed")
 	require.NotContains(t, r.Subject, "INC-", "no internal ID in a subject meant for the public")
+}
+
+// The playbook package names the digest's template without importing this one.
+func TestDigestTemplateName(t *testing.T) {
+	require.Equal(t, KindDigest, playbook.DigestTemplate)
+	s := loadEmbedded(t)
+	require.NoError(t, s.DryRun(KindDigest, "America/New_York", nil, nil))
 }

@@ -142,6 +142,7 @@ func runContext(parent context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	acts.Digests = engine.DigestSink{Client: c, TaskQueue: workflows.TaskQueue}
 	w := worker.New(c, workflows.TaskQueue, worker.Options{Interceptors: obs.workerInterceptors(acts.Transport.Name())})
 	engine.RegisterTrusting(w, acts, trusted)
 	if err := obs.listen(ctx, c); err != nil {

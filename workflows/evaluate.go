@@ -27,6 +27,9 @@ func (w *incident) evaluate(ctx workflow.Context) {
 	if w.st.Status == IncidentOpen {
 		w.cancelUnowedDrafts(ctx, now)
 	}
+	if w.digest {
+		w.withdrawResolved(now)
+	}
 	for _, n := range w.st.Notices {
 		if (n.State == NoticeQueued || n.State == NoticeFailing) && !w.delivering[n.Key] && !w.continuing {
 			w.startDelivery(n)
@@ -198,6 +201,10 @@ func (w *incident) sendRung(now time.Time, o *ObligationState, def *playbook.Obl
 	}
 	key := RungNoticeKey(o.ID, r.key)
 	w.queueNotice(now, r.at, o.ID, r.kind, key, r.kind, to, cc, ActorEngine)
+	if w.toDigest(r) {
+		n := w.st.Notices[len(w.st.Notices)-1]
+		n.Digest, n.Rung = true, r.label
+	}
 	w.log(now, ActorEngine, Action(r.kind), o.ID, r.label).NoticeKey = key
 }
 

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +62,8 @@ type harness struct {
 	outbox string
 	// trusted are the console keys the workflow trusts (workflows.Options.TrustedKeys).
 	trusted map[string]ed25519.PublicKey
+	// sink is what digest rungs were handed to, when the harness made it.
+	sink *collectSink
 }
 
 type stepResult struct {
@@ -74,11 +77,24 @@ type stepResult struct {
 
 func newHarness(t *testing.T, start time.Time, transport activities.Transport) *harness {
 	t.Helper()
-	return newHarnessWithLedger(t, start, transport, nil)
+	return newHarnessWith(t, start, transport, &collectSink{})
+}
+
+// newHarnessWith is newHarness with activities that hand digest rungs to sink (newHarness: a
+// collectSink).
+func newHarnessWith(t *testing.T, start time.Time, transport activities.Transport, sink activities.DigestSink) *harness {
+	t.Helper()
+	return newHarnessFull(t, start, transport, sink, nil)
 }
 
 // newHarnessWithLedger is newHarness with the send ledger given (nil: a ledger folder).
 func newHarnessWithLedger(t *testing.T, start time.Time, transport activities.Transport, ledger activities.Ledger) *harness {
+	t.Helper()
+	return newHarnessFull(t, start, transport, &collectSink{}, ledger)
+}
+
+// newHarnessFull is newHarness with the digest sink and the send ledger given.
+func newHarnessFull(t *testing.T, start time.Time, transport activities.Transport, sink activities.DigestSink, ledger activities.Ledger) *harness {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
@@ -95,11 +111,17 @@ func newHarnessWithLedger(t *testing.T, start time.Time, transport activities.Tr
 	if transport == nil {
 		transport = &activities.Outbox{Dir: h.outbox}
 	}
+	if c, ok := sink.(*collectSink); ok {
+		if c.now == nil {
+			c.now = env.Now
+		}
+		h.sink = c
+	}
 	// The workflow as a worker registers it, trusting the console keys a test sets in h.trusted.
 	env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in workflows.StartIncidentInput) (*workflows.IncidentResult, error) {
 		return workflows.NewIncidentWorkflow(workflows.Options{TrustedKeys: h.trusted})(ctx, in)
 	}, workflow.RegisterOptions{Name: workflows.WorkflowType})
-	env.RegisterActivity(&activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "desk@agency.example"})
+	env.RegisterActivity(&activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "desk@agency.example", Digests: sink})
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
 		if info.ActivityType.Name != "SendNotice" {
 			return
@@ -207,6 +229,22 @@ func (h *harness) sentMatching(prefix string) []time.Time {
 	for _, s := range h.sends {
 		if len(s.key) >= len(prefix) && s.key[:len(prefix)] == prefix {
 			out = append(out, s.at)
+		}
+	}
+	return out
+}
+
+// handedMatching returns the times the rungs whose key starts with prefix were handed to the
+// digests (once per rung, however many recipients), in order.
+func (h *harness) handedMatching(prefix string) []time.Time {
+	h.sink.mu.Lock()
+	defer h.sink.mu.Unlock()
+	var out []time.Time
+	seen := map[string]bool{}
+	for _, c := range h.sink.added {
+		if strings.HasPrefix(c.key, prefix) && !seen[c.key] {
+			seen[c.key] = true
+			out = append(out, c.at.UTC())
 		}
 	}
 	return out

@@ -69,6 +69,12 @@ type incident struct {
 	lastNext     time.Time
 	lastOverdue  int
 	upsertedOnce bool
+	// digest is set when repeat escalations go to daily digests (ChangeEscalationDigest);
+	// deliveredCh then receives the digests' delivery reports.
+	digest      bool
+	deliveredCh workflow.ReceiveChannel
+	// rootCtx is the workflow's context, for work that must outlive an Update or a forced close.
+	rootCtx workflow.Context
 }
 
 func newIncident(ctx workflow.Context, in StartIncidentInput, opts Options) (*incident, error) {
@@ -117,12 +123,19 @@ func newIncident(ctx workflow.Context, in StartIncidentInput, opts Options) (*in
 		// Older builds ran a date fact's clock from when it was recorded.
 		w.dateAnchors = workflow.GetVersion(ctx, ChangeDateFactAnchor, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 	}
+	if usesDigest(pb) {
+		w.digest = workflow.GetVersion(ctx, ChangeEscalationDigest, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	}
+	w.rootCtx = ctx
 	w.deliveryCtx, w.cancelDeliveries = workflow.WithCancel(ctx)
 	// Start the clocks before any update is handled, so that an action arriving with the first
 	// workflow task meets the same state as one arriving a second later.
 	w.evaluate(ctx)
 	if err := w.registerHandlers(ctx); err != nil {
 		return nil, err
+	}
+	if w.digest {
+		w.listenForDigests(ctx)
 	}
 	return w, nil
 }
@@ -228,6 +241,7 @@ func (w *incident) continueAsNew(ctx workflow.Context) error {
 		return err
 	}
 	now := workflow.Now(ctx)
+	w.drainDigestReports(now)
 	w.st.Runs++
 	w.log(now, ActorEngine, ActionContinuedAsNew, "", fmt.Sprintf("run %d after %d events", w.st.Runs+1, workflow.GetInfo(ctx).GetCurrentHistoryLength()))
 	w.logger.Info("Continuing as new", "Run", w.st.Runs+1)

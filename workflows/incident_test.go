@@ -93,12 +93,18 @@ func TestLifecycleDefaultPlaybook(t *testing.T) {
 	// The "1 day before" rung falls at discovery itself and is skipped.
 	times := h.sendTimes()
 	require.Equal(t, utc(t0.Add(12*hour), t0.Add(23*hour), t0.Add(24*hour)), h.sentMatching("law-enforcement/reminder/"))
-	require.Equal(t, utc(t0.Add(24*hour), t0.Add(48*hour)), h.sentMatching("law-enforcement/escalation/"))
+	// The first escalation is mailed on its own; the playbook's digest takes the repeat, handed
+	// over at its rung time.
+	require.Equal(t, utc(t0.Add(24*hour)), h.sentMatching("law-enforcement/escalation/"))
+	require.Equal(t, utc(t0.Add(48*hour)), h.handedMatching("law-enforcement/escalation/"))
 
 	// Cadence reminders of duties without a fixed deadline: every 3 days for the public statement
-	// until it was done on day 22; every 7 days for dark-web monitoring until day 25.
-	require.Equal(t, daysAfter(t0, 3, 6, 9, 12, 15, 18, 21), h.sentMatching("public-statement/cadence/"))
-	require.Equal(t, daysAfter(t0, 7, 14, 21), h.sentMatching("dark-web-monitoring/cadence/"))
+	// until it was done on day 22; every 7 days for dark-web monitoring until day 25. The first of
+	// each is mailed, the rest go to the digest.
+	require.Equal(t, daysAfter(t0, 3), h.sentMatching("public-statement/cadence/"))
+	require.Equal(t, daysAfter(t0, 6, 9, 12, 15, 18, 21), h.handedMatching("public-statement/cadence/"))
+	require.Equal(t, daysAfter(t0, 7), h.sentMatching("dark-web-monitoring/cadence/"))
+	require.Equal(t, daysAfter(t0, 14, 21), h.handedMatching("dark-web-monitoring/cadence/"))
 
 	// Each notice key is sent exactly once.
 	for key, at := range times {

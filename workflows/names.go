@@ -87,6 +87,12 @@ const (
 	NoticeSent             = "sent"
 	// NoticeCancelled: a forced close stopped a delivery that had not succeeded; recorded, not silent.
 	NoticeCancelled = "cancelled"
+	// NoticeInDigest: an escalation handed to its recipients' daily digests, not yet reported
+	// delivered (DigestWorkflow); it becomes sent with the digest's Message-ID.
+	NoticeInDigest = "in_digest"
+	// NoticeWithdrawn: an escalation withdrawn from the digests before they went out, because
+	// its obligation was no longer overdue or the incident closed.
+	NoticeWithdrawn = "withdrawn"
 )
 
 // Search attributes the workflow keeps current, so lists are visibility queries, not scans.

@@ -124,6 +124,9 @@ func (w *incident) deliver(ctx workflow.Context, n *NoticeRecord) {
 // attempt runs one render (if not yet rendered) and one send round.
 func (w *incident) attempt(ctx, sendCtx workflow.Context, n *NoticeRecord, rendered **templates.Rendered) error {
 	w.events += 3 // the send activity scheduled, started, completed
+	if n.Digest {
+		return w.handToDigest(ctx, sendCtx, n)
+	}
 	if *rendered == nil {
 		// Rendered as of the request: the same facts always give the same content, hash and
 		// Message-ID, whenever (and in whichever run) the delivery happens.

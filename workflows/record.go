@@ -96,6 +96,11 @@ const (
 	ActionAlreadyDelivered Action = "delivery confirmed by ledger"
 	// ActionContinuedAsNew: the incident handed over to a new workflow run.
 	ActionContinuedAsNew Action = "continued as new"
+	// ActionHandedToDigest: a repeat escalation went to its recipients' daily digests.
+	ActionHandedToDigest Action = "handed to digest"
+	// ActionWithdrawnFromDigest: an escalation was withdrawn from the digests before they went
+	// out (its obligation was no longer overdue, or the incident closed).
+	ActionWithdrawnFromDigest Action = "withdrawn from digest"
 )
 
 // SentAction is the record action of a delivered notice of a kind: "notice sent",

@@ -28,10 +28,16 @@ func TestReplayCommittedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
+	// Digest histories live apart: the audit reads every testdata/*.json as an incident.
+	digests, err := filepath.Glob("testdata/digests/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, digests)
+	files = append(files, digests...)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflow(workflows.IncidentWorkflow)
+			r.RegisterWorkflow(workflows.DigestWorkflow)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(quietLogger(), f))
 		})
 	}

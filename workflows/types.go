@@ -312,6 +312,11 @@ type NoticeRecord struct {
 	// obligation's deadline for its own notice; zero when there is none. Metrics measure lateness
 	// against it.
 	Due time.Time `json:"due,omitzero"`
+	// Digest marks a repeat escalation or cadence reminder that goes out in its recipients'
+	// daily digests (ChangeEscalationDigest); MessageID is then the first digest's that listed it.
+	Digest bool `json:"digest,omitempty"`
+	// Rung labels a digest rung, e.g. "escalation 9" or "open for 3 weeks".
+	Rung string `json:"rung,omitempty"`
 }
 
 // Approval is one person's sign-off on one exact content.

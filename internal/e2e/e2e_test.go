@@ -57,7 +57,8 @@ func startStackWith(t testing.TB, dataDir string, transport activities.Transport
 	ledger, err := activities.OpenLedger(filepath.Join(dataDir, "ledger"))
 	require.NoError(t, err)
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	engine.RegisterTrusting(w, &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "incident-desk@agency.example"}, testConsole.keys())
+	engine.RegisterTrusting(w, &activities.Activities{Templates: set, Transport: transport, Ledger: ledger, From: "incident-desk@agency.example",
+		Digests: engine.DigestSink{Client: c, TaskQueue: workflows.TaskQueue}}, testConsole.keys())
 	for _, wf := range extra {
 		w.RegisterWorkflow(wf)
 	}

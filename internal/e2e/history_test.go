@@ -35,6 +35,7 @@ func TestRecordHistory(t *testing.T) {
 	t.Run("typed-record", recordTypedRecord)
 	t.Run("law", recordLaw)
 	t.Run("signed", recordSigned)
+	t.Run("digest", recordDigest)
 }
 
 // recordSigned records an incident whose actions are signed by a console, as the web console
@@ -73,6 +74,39 @@ func recordSigned(t *testing.T) {
 	must(workflows.UpdateClose, testConsole.sign(t, id, workflows.UpdateClose, &workflows.CloseInput{Force: true, Reason: "recorded for replay tests"}, coordinator, "coordinator@agency.example"))
 	writeHistory(t, s, id, "incident-signed.json")
 	require.NoError(t, os.WriteFile("../../workflows/testdata/incident-signed.console-key", []byte(base64.StdEncoding.EncodeToString(testConsole.pub)+"\n"), 0o644))
+}
+
+// recordDigest: two incidents whose repeat escalation goes to one daily digest per recipient; the
+// digest's delivery report, a completion that withdraws nothing (the next escalation never came),
+// a normal close. It writes one incident's history and the boss's digest history (still running:
+// a digest waits a day for more before it ends; replay covers what it did).
+func recordDigest(t *testing.T) {
+	dir := t.TempDir()
+	s := startStack(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")})
+	ids, _ := startDigestIncidents(t, s)
+	for _, id := range ids {
+		digestDelivered(t, s, id)
+	}
+	must := mustUpdate(t, s, ids[0])
+	must(workflows.UpdateComplete, workflows.CompleteInput{Obligation: "report", By: "a"})
+	must(workflows.UpdateClose, workflows.CloseInput{By: "a"})
+	writeHistory(t, s, ids[0], "incident-digest.json")
+	writeRunningHistory(t, s, workflows.DigestWorkflowID("boss@agency.example"), "digests/digest.json")
+}
+
+// writeRunningHistory writes the history of a workflow that is still running.
+func writeRunningHistory(t *testing.T, s *stack, id, name string) {
+	var hist historypb.History
+	iter := s.client.GetWorkflowHistory(context.Background(), id, "", false, 0)
+	for iter.HasNext() {
+		e, err := iter.Next()
+		require.NoError(t, err)
+		hist.Events = append(hist.Events, e)
+	}
+	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join("../../workflows/testdata", name), data, 0o644))
+	t.Logf("wrote %s: %d events", name, len(hist.Events))
 }
 
 // recordApprovalsAndHolds: a notice approved by two people, a fact that makes an approval lapse,

@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -175,6 +177,7 @@ func Register(w worker.Registry, a *activities.Activities) {
 func RegisterTrusting(w worker.Registry, a *activities.Activities, trusted map[string]ed25519.PublicKey) {
 	w.RegisterWorkflowWithOptions(workflows.NewIncidentWorkflow(workflows.Options{TrustedKeys: trusted}),
 		workflow.RegisterOptions{Name: workflows.WorkflowType})
+	w.RegisterWorkflow(workflows.DigestWorkflow)
 	w.RegisterActivity(a)
 }
 
@@ -239,4 +242,35 @@ func keys(m map[string]enumspb.IndexedValueType) []string {
 // base is the UI's address (http://127.0.0.1:8233 under worker --dev).
 func WorkflowUIURL(base, namespace, workflowID string) string {
 	return strings.TrimSuffix(base, "/") + "/namespaces/" + url.PathEscape(namespace) + "/workflows/" + url.PathEscape(workflowID)
+}
+
+// DigestSink hands escalations to the recipients' digest workflows through the Temporal client:
+// SignalWithStart adds an item (starting the digest when none runs), a signal withdraws one.
+type DigestSink struct {
+	Client client.Client
+	// TaskQueue is where digests run (workflows.TaskQueue unless the worker uses another).
+	TaskQueue string
+}
+
+// Add hands an item to the recipient's digest.
+func (s DigestSink) Add(ctx context.Context, recipient string, item activities.DigestItem) error {
+	id := workflows.DigestWorkflowID(recipient)
+	_, err := s.Client.SignalWithStartWorkflow(ctx, id, workflows.SignalDigestAdd, item, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.DigestWorkflow, workflows.DigestInput{Recipient: recipient})
+	return err
+}
+
+// Retract withdraws an item from the recipient's digest; a digest that is not running has sent
+// it already (or never had it), which is no error.
+func (s DigestSink) Retract(ctx context.Context, recipient string, r activities.DigestRetraction) error {
+	err := s.Client.SignalWorkflow(ctx, workflows.DigestWorkflowID(recipient), "", workflows.SignalDigestRetract, r)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return nil
+	}
+	return err
 }

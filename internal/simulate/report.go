@@ -36,8 +36,11 @@ type Report struct {
 	Events []EventReport `json:"events"`
 	Notes  []Note        `json:"notes,omitempty"`
 	// Counts is the number of obligations per outcome.
-	Counts      map[workflows.Outcome]int `json:"counts"`
-	NoticesSent int                       `json:"notices_sent"`
+	Counts map[workflows.Outcome]int `json:"counts"`
+	// NoticesSent counts the mails the incident sent on its own; DigestsSent the daily digests
+	// its repeat escalations went out in, when the playbook has a digest.
+	NoticesSent int `json:"notices_sent"`
+	DigestsSent int `json:"digests_sent,omitempty"`
 	// Runs is the number of workflow runs (the workflow continues as new on long incidents).
 	Runs int `json:"runs"`
 	// Outbox is where the notices were kept (empty: they were deleted).

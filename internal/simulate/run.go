@@ -110,7 +110,9 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	acts := &activities.Activities{Templates: s.templates, Transport: &activities.Outbox{Dir: outbox}, Ledger: ledger, From: opts.From}
+	// Escalations a digest takes are collected on the simulated clock, then mailed as digests.
+	sink := &digestSink{}
+	acts := &activities.Activities{Templates: s.templates, Transport: &activities.Outbox{Dir: outbox}, Ledger: ledger, From: opts.From, Digests: sink}
 
 	f := *s.Incident
 	f.DiscoveredAt = s.DiscoveredAt.Format(time.RFC3339Nano)
@@ -122,6 +124,7 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Report, error) {
 	in.ContinueAfterEvents = opts.ContinueAfterEvents
 
 	r := &runner{ctx: ctx, s: s, outcomes: map[int]*eventOutcome{}, usedBound: map[int]bool{}, boundFor: map[string]*Event{}}
+	sink.now = func() time.Time { return r.env.Now() }
 	for i := range s.Events {
 		if ev := &s.Events[i]; !ev.AtUnknown {
 			r.steps = append(r.steps, &step{at: ev.At, ev: ev})
@@ -188,6 +191,9 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Report, error) {
 		break
 	}
 	rep := buildReport(s, r, &res, runs+1)
+	if rep.DigestsSent, err = runDigests(ctx, acts, sink.events, opts.Logger, opts.IdleTimeout); err != nil {
+		return nil, err
+	}
 	if opts.OutboxDir != "" {
 		rep.Outbox = opts.OutboxDir
 	}

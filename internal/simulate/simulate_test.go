@@ -16,6 +16,7 @@ import (
 
 	"github.com/breachflow/breachflow/internal/chart"
 	"github.com/breachflow/breachflow/internal/simulate"
+	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -210,7 +211,7 @@ func TestCBP2019(t *testing.T) {
 	require.Greater(t, rep.Runs, 1)
 	files, err := filepath.Glob(filepath.Join(outbox, "*.eml"))
 	require.NoError(t, err)
-	require.Len(t, files, rep.NoticesSent)
+	require.Len(t, files, rep.NoticesSent+rep.DigestsSent)
 	require.Equal(t, outbox, rep.Outbox)
 
 	// The JSON form carries the same judgement.
@@ -540,4 +541,40 @@ events:
 	require.True(t, strings.HasPrefix(s.Title, "Traveler and license-plate images"), "the incident's title")
 	require.Equal(t, 4, s.Events[0].Line)
 	require.Equal(t, simulate.DefaultActor, s.Events[0].By)
+}
+
+// TestCBP2019Digest: the two-year CBP-2019 scenario with the repeat escalations gathered into a
+// daily digest per recipient mails far less than with one mail per escalation, and every mail
+// counted is in the outbox.
+func TestCBP2019Digest(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		// TestCBP2019 runs the default (digest) simulation under the race detector already.
+		t.Skip("two simulations of the CBP-2019 scenario: left to the run without -short or -race")
+	}
+	run := func(digest bool) *simulate.Report {
+		s, err := simulate.Load("../../scenarios/cbp-2019.yaml", "")
+		require.NoError(t, err)
+		s.Playbook.Defaults.Digest = nil
+		if digest {
+			s.Playbook.Defaults.Digest = &playbook.Digest{At: "09:00"}
+		}
+		outbox := t.TempDir()
+		rep, err := simulate.Run(context.Background(), s, simulate.Options{OutboxDir: outbox})
+		require.NoError(t, err)
+		files, err := filepath.Glob(filepath.Join(outbox, "*.eml"))
+		require.NoError(t, err)
+		require.Len(t, files, rep.NoticesSent+rep.DigestsSent, "every mail counted is in the outbox")
+		return rep
+	}
+	off, on := run(false), run(true)
+	t.Logf("CBP-2019 to October 2020: without digest %d mails; with a daily digest %d notices + %d digests = %d mails",
+		off.NoticesSent, on.NoticesSent, on.DigestsSent, on.NoticesSent+on.DigestsSent)
+	require.Zero(t, off.DigestsSent)
+	require.Positive(t, on.DigestsSent)
+	require.Less(t, on.NoticesSent+on.DigestsSent, off.NoticesSent)
+	// At most one digest per recipient per day of the scenario (519 days; the escalation goes to
+	// the coordinator, the CISO and each obligation's owner).
+	require.LessOrEqual(t, on.DigestsSent, 520*8)
+	// The outcomes do not change: a digest changes how escalations are mailed, nothing else.
+	require.Equal(t, off.Counts, on.Counts)
 }

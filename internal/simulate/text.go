@@ -21,6 +21,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "What-if: %s\n", r.Title)
 	fmt.Fprintf(w, "Incident %s under playbook %s %s; times in %s\n", r.IncidentFile, r.Playbook, r.PlaybookVersion, r.TimeZone)
 	fmt.Fprintf(w, "Discovered %s; simulated until %s; %d notices sent", show(r.DiscoveredAt), show(r.End), r.NoticesSent)
+	if r.DigestsSent > 0 {
+		fmt.Fprintf(w, " and %d daily digests", r.DigestsSent)
+	}
 	if r.Outbox != "" {
 		fmt.Fprintf(w, " (kept in %s)", r.Outbox)
 	}
