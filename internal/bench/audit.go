@@ -236,37 +236,32 @@ func trivialHistory(ctx context.Context, c client.Client, events int, file strin
 	return len(h.Events), os.WriteFile(file, data, 0o600)
 }
 
-// exportFolder runs cfg.Folder small incidents (one reminder, due at once), closes them and
-// exports each into folder.
+// exportFolder runs cfg.Folder example incidents (examples/cbp-2019.yaml: each sends its
+// automatic notices), closes them and exports each into folder.
 func exportFolder(ctx context.Context, s *stack, cfg auditConfig, folder string, opts audit.ExportOptions, progress io.Writer) (string, error) {
-	pb, err := playbook.Parse("bench.yaml", []byte(latenessPlaybook), s.templates)
+	pb, file, err := cbpExample(s)
+	if err != nil {
+		return "", err
+	}
+	in, err := file.Input(workflows.NewIncidentID(), pb, "bench", time.Now().UTC().Truncate(time.Second), true)
+	if err != nil {
+		return "", err
+	}
+	k, err := warmUp(ctx, s, in)
 	if err != nil {
 		return "", err
 	}
 	fmt.Fprintf(progress, "bench: audit: running and exporting %d incidents…\n", cfg.Folder)
-	// A reminder already past when the incident starts is not sent late: make them due once all
-	// are running.
-	due := reminderDue(time.Now().Add(time.Duration(cfg.Folder)*30*time.Millisecond+3*time.Second), cfg.Folder, time.Second)
-	ids, err := startLatenessIncidents(ctx, s.client, pb, due, cfg.Clients)
-	if err != nil {
-		return "", err
-	}
-	if _, err := collectLateness(s.rec.firstDelivery, ids, time.Now().Add(5*time.Minute)); err != nil {
-		return "", err
-	}
-	_, err = drive(throughputConfig{Incidents: len(ids), Clients: cfg.Clients}, func() func(int) error {
-		list := make([]string, 0, len(ids))
-		for id := range ids {
-			list = append(list, id)
-		}
-		return func(i int) error {
-			id := list[i]
-			if err := closeIncident(ctx, s.client, id); err != nil {
-				return err
-			}
-			_, err := audit.ExportWithOptions(ctx, s.client, id, folder, opts)
+	_, err = drive(throughputConfig{Incidents: cfg.Folder, Clients: cfg.Clients}, func(int) error {
+		in, err := file.Input(workflows.NewIncidentID(), pb, "bench", time.Now().UTC().Truncate(time.Second), true)
+		if err != nil {
 			return err
 		}
-	}())
+		if err := oneIncident(ctx, s, in, k); err != nil {
+			return err
+		}
+		_, err = audit.ExportWithOptions(ctx, s.client, in.IncidentID, folder, opts)
+		return err
+	})
 	return folder, err
 }

@@ -60,7 +60,7 @@ func runLateness(ctx context.Context, dir string, cfg latenessConfig, opts worke
 		if err != nil {
 			return rows, err
 		}
-		perStart = time.Duration(float64(time.Second) / rate * 1.5)
+		perStart = time.Duration(float64(time.Second) / rate * 2)
 		c := fmt.Sprintf("open=%d/window=%s", n, cfg.Window)
 		rows = append(rows, latenessRows(c, p)...)
 		rows = append(rows, Row{Workload: "lateness", Case: c, Metric: "starts/s", Value: rate})

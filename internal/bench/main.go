@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -63,13 +64,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	markdown := fs.Bool("markdown", false, "print the results as the markdown table of BENCHMARKS.md")
 	out := fs.String("out", "", "write the markdown table into this file between the bench markers (BENCHMARKS.md)")
 	dir := fs.String("dir", "", "work folder (default: a temporary folder, removed afterwards)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (this process: clients, in-process servers and workers, audit, simulation) to this file")
 	var cfg benchConfig
 	fs.IntVar(&cfg.throughput.Incidents, "throughput-incidents", 100, "throughput: incidents (and bare workflows) per measurement")
 	fs.IntVar(&cfg.throughput.Clients, "clients", 16, "concurrent clients starting incidents")
 	sizes := fs.String("lateness-sizes", "10,100,1000", "lateness: open incidents, comma-separated (10,000 is measured by the scale workload)")
 	fs.DurationVar(&cfg.lateness.Window, "lateness-window", time.Minute, "lateness: reminders fall due evenly over this window")
 	fs.IntVar(&cfg.scale.Incidents, "scale-incidents", 10000, "scale: open incidents held by one worker")
-	fs.DurationVar(&cfg.scale.Window, "scale-window", time.Minute, "scale: the reminders of the open incidents fall due over this window")
+	fs.DurationVar(&cfg.scale.Window, "scale-window", 30*time.Second, "scale: the reminders of the open incidents fall due over this window")
 	fs.IntVar(&cfg.audit.Facts, "audit-facts", 400, "audit: facts recorded, one after another, on the long incident (its reminders go on meanwhile)")
 	fs.IntVar(&cfg.audit.Folder, "audit-folder", 1000, "audit: exported incidents in the folder audited")
 	fs.DurationVar(&cfg.simulate.Span, "simulate-span", 2*365*24*time.Hour, "simulate: how long the scenario's incident stays open")
@@ -110,6 +112,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	command := "go run ./internal/bench"
 	if len(args) > 0 {
 		command += " " + strings.Join(args, " ")
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	res := &Results{Machine: machine(command)}
 	start := time.Now()
