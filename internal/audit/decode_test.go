@@ -38,3 +38,26 @@ func TestDecodeHistoryMatchesSDK(t *testing.T) {
 	_, err = decodeHistory([]byte(`not json`))
 	require.Error(t, err)
 }
+
+// TestSplitEvents: the events' objects are cut out whole, strings with braces, brackets and
+// escaped quotes included; other shapes are refused.
+func TestSplitEvents(t *testing.T) {
+	events, ok := splitEvents([]byte(` {"events": [ {"a": "}{][\"", "b": {"c": [1, {}]}} ,{"d":"\\\\"}]} `))
+	require.True(t, ok)
+	require.Equal(t, []string{`{"a": "}{][\"", "b": {"c": [1, {}]}}`, `{"d":"\\\\"}`}, toStrings(events))
+	events, ok = splitEvents([]byte(`{"events":[]}`))
+	require.True(t, ok)
+	require.Empty(t, events)
+	for _, bad := range []string{`{"events": [{"a": 1}`, `{"other": []}`, `{"events": [1]}`, `{"events": [{}], "more": 1}`, `{"events": [{}]} x`, `[]`} {
+		_, ok := splitEvents([]byte(bad))
+		require.False(t, ok, bad)
+	}
+}
+
+func toStrings(bs [][]byte) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = string(b)
+	}
+	return out
+}
