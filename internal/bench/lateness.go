@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -183,7 +184,12 @@ func collectLateness(delivered func(string) (time.Time, bool), due map[string]ti
 			break
 		}
 		if time.Now().After(deadline) {
-			return [3]time.Duration{}, fmt.Errorf("only %d of %d reminders delivered", len(lates), len(due))
+			msg := fmt.Sprintf("only %d of %d reminders delivered", len(lates), len(due))
+			if len(lates) > 0 {
+				p := percentiles(lates)
+				msg += fmt.Sprintf(" (of those: lateness p50 %s, p99 %s, max %s)", p[0].Round(time.Millisecond), p[1].Round(time.Millisecond), p[2].Round(time.Millisecond))
+			}
+			return [3]time.Duration{}, errors.New(msg)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	cfg.only = map[string]bool{}
 	for _, w := range strings.Split(*only, ",") {
 		w = strings.TrimSpace(w)
-		if !contains(workloadNames, w) {
+		if !slices.Contains(workloadNames, w) {
 			return fmt.Errorf("--only: unknown workload %q (known: %s)", w, strings.Join(workloadNames, ", "))
 		}
 		cfg.only[w] = true
@@ -181,15 +182,6 @@ func runAll(ctx context.Context, work string, cfg benchConfig, res *Results, pro
 		fmt.Fprintf(progress, "bench: %s done in %s\n", w.name, time.Since(t).Round(time.Second))
 	}
 	latenessRatios(res.Rows)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Markers around the generated section of BENCHMARKS.md.

@@ -113,52 +113,49 @@ func runScale(ctx context.Context, dir string, cfg scaleConfig, progress io.Writ
 	srv1, _ := srv.rss()
 	wrk1, _ := wrk.rss()
 	db1 := dbSize(dir)
-
+	perInc := func(after, before int64) float64 { return float64(after-before) / 1024 / float64(n) }
+	c1 := fmt.Sprintf("open=%d", n)
+	// Rows are added as they are measured: a wave that does not finish keeps what came before.
+	rows := []Row{
+		{Workload: "scale", Case: c1, Metric: "starts/s", Value: rate, Note: fmt.Sprintf("%d clients; %s in all", cfg.Clients, elapsed.Round(time.Second))},
+		{Workload: "scale", Case: c1, Metric: "server RSS KiB/incident", Value: perInc(srv1, srv0), Note: fmt.Sprintf("server RSS %d → %d MiB once all were started", srv0>>20, srv1>>20)},
+		{Workload: "scale", Case: c1 + "/sticky=on", Metric: "worker RSS KiB/incident", Value: perInc(wrk1, wrk0), Note: fmt.Sprintf("worker RSS %d → %d MiB once all were started", wrk0>>20, wrk1>>20)},
+		{Workload: "scale", Case: c1, Metric: "SQLite KiB/incident", Value: perInc(db1, db0), Note: fmt.Sprintf("temporal.db with its WAL: %d → %d MiB", db0>>20, db1>>20)},
+	}
+	// The lateness sample is the incidents started after the calibration batch; all n are open.
 	fmt.Fprintf(progress, "bench: scale: first wave of reminders (sticky cache on)…\n")
 	p1, err := collectLateness(rec.firstDelivery, ids, first.Add(cfg.Window+5*time.Minute))
 	if err != nil {
-		return nil, err
+		return rows, fmt.Errorf("first wave (sticky cache on), by five minutes after the last was due: %w", err)
 	}
-	wrkPeak, _ := wrk.rss()
-	wrk1 = max(wrk1, wrkPeak)
+	rows = append(rows, latenessRows(fmt.Sprintf("open=%d/window=%s/sticky=on", n, cfg.Window), p1)...)
 
 	// The second wave with a fresh worker whose sticky cache is off: every workflow task
 	// replays the incident's history from the start.
 	if err := wrk.stop(); err != nil {
-		return nil, fmt.Errorf("stopping the worker: %w", err)
+		return rows, fmt.Errorf("stopping the worker: %w", err)
 	}
 	second := make(map[string]time.Time, len(ids))
 	for id, at := range ids {
 		second[id] = at.Add(gap)
 	}
 	if time.Now().After(first.Add(gap)) {
-		return nil, fmt.Errorf("the first wave of reminders ran into the second")
+		return rows, fmt.Errorf("the first wave of reminders ran into the second")
 	}
 	wrk, _, err = startChild("worker", append(wenv, envCache+"=0"), rec.deliveryLine)
 	if err != nil {
-		return nil, err
+		return rows, err
 	}
 	wrkOff0, _ := wrk.rss()
 	fmt.Fprintf(progress, "bench: scale: second wave of reminders (sticky cache off)…\n")
 	p2, err := collectLateness(func(id string) (time.Time, bool) { return rec.nth(id, 1) }, second, first.Add(gap+cfg.Window+5*time.Minute))
 	if err != nil {
-		return nil, err
+		return rows, fmt.Errorf("second wave (sticky cache off), by five minutes after the last was due: %w", err)
 	}
 	wrkOff, _ := wrk.rss()
 	wrkOff = max(wrkOff, wrkOff0)
-	srv2, _ := srv.rss()
-
-	perInc := func(after, before int64) float64 { return float64(after-before) / 1024 / float64(n) }
-	c1 := fmt.Sprintf("open=%d", n)
-	rows := []Row{
-		{Workload: "scale", Case: c1, Metric: "starts/s", Value: rate, Note: fmt.Sprintf("%d clients; %s in all", cfg.Clients, elapsed.Round(time.Second))},
-		{Workload: "scale", Case: c1, Metric: "server RSS KiB/incident", Value: perInc(max(srv1, srv2), srv0), Note: fmt.Sprintf("server RSS %d → %d MiB", srv0>>20, max(srv1, srv2)>>20)},
-		{Workload: "scale", Case: c1 + "/sticky=on", Metric: "worker RSS KiB/incident", Value: perInc(wrk1, wrk0), Note: fmt.Sprintf("worker RSS %d → %d MiB", wrk0>>20, wrk1>>20)},
-		{Workload: "scale", Case: c1 + "/sticky=off", Metric: "worker RSS KiB/incident", Value: perInc(wrkOff, wrk0), Note: fmt.Sprintf("a fresh worker: RSS %d MiB after the second wave", wrkOff>>20)},
-		{Workload: "scale", Case: c1, Metric: "SQLite KiB/incident", Value: perInc(db1, db0), Note: fmt.Sprintf("temporal.db with its WAL: %d → %d MiB", db0>>20, db1>>20)},
-	}
-	// The lateness sample is the incidents started after the calibration batch; all n are open.
-	rows = append(rows, latenessRows(fmt.Sprintf("open=%d/window=%s/sticky=on", n, cfg.Window), p1)...)
+	rows = append(rows,
+		Row{Workload: "scale", Case: c1 + "/sticky=off", Metric: "worker RSS KiB/incident", Value: perInc(wrkOff, wrk0), Note: fmt.Sprintf("a fresh worker: RSS %d MiB after the second wave", wrkOff>>20)})
 	rows = append(rows, latenessRows(fmt.Sprintf("open=%d/window=%s/sticky=off", n, cfg.Window), p2)...)
 	return rows, nil
 }
