@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -200,13 +202,36 @@ func Audit(ctx context.Context, src Source, opts Options) (*Report, error) {
 		a.total += u.histories()
 	}
 	a.progress()
-	for _, u := range units {
-		ir, skipped := a.auditUnit(u)
-		if skipped {
-			rep.Skipped = append(rep.Skipped, u.source)
+	// Incidents are audited on every core (each replay is independent, and a folder of a
+	// thousand exports is otherwise one core's work); the report keeps the folder's order.
+	type result struct {
+		ir      *IncidentReport
+		skipped bool
+	}
+	results := make([]result, len(units))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(units)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				ir, skipped := a.auditUnit(units[i])
+				results[i] = result{ir, skipped}
+			}
+		}()
+	}
+	for i := range units {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, r := range results {
+		if r.skipped {
+			rep.Skipped = append(rep.Skipped, units[i].source)
 			continue
 		}
-		rep.Incidents = append(rep.Incidents, ir)
+		rep.Incidents = append(rep.Incidents, r.ir)
 	}
 	a.progressDone()
 

@@ -1,22 +1,23 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/sdk/client"
 )
 
 type auditor struct {
-	ctx         context.Context
-	opts        *Options
+	ctx  context.Context
+	opts *Options
+	// mu guards done: incidents are audited in parallel.
+	mu          sync.Mutex
 	total, done int
 }
 
@@ -72,7 +73,7 @@ func (a *auditor) loadExport(u *unit, ir *IncidentReport) (runs []*loadedRun, ok
 			continue
 		}
 		rr.Hash = HashOK
-		h, err := client.HistoryFromJSON(bytes.NewReader(data), client.HistoryJSONOptions{})
+		h, err := decodeHistory(data)
 		if err != nil || len(h.GetEvents()) == 0 {
 			rr.Replay = ReplaySkipped
 			ir.Problems = append(ir.Problems, fmt.Sprintf("%s: not a readable history: %v", path, err))
@@ -116,7 +117,7 @@ func (a *auditor) loadFile(u *unit, ir *IncidentReport) (runs []*loadedRun, done
 			return nil, true, false
 		}
 	}
-	h, err := client.HistoryFromJSON(bytes.NewReader(data), client.HistoryJSONOptions{})
+	h, err := decodeHistory(data)
 	if err != nil || len(h.GetEvents()) == 0 || h.GetEvents()[0].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED {
 		a.tick(1)
 		if u.expected == "" {

@@ -6,6 +6,8 @@ import (
 )
 
 func (a *auditor) tick(n int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.done += n
 	a.progress()
 }
