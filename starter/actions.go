@@ -3,13 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	enumspb "go.temporal.io/api/enums/v1"
 	"io"
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+
 	"go.temporal.io/sdk/client"
 
+	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -178,16 +180,7 @@ func runUpdate[In any](c *common, out io.Writer, id string, u workflows.UpdateDe
 // paired by workflows.Updates, so the compiler refuses an input of the wrong type.
 func doUpdate[In any](ctx context.Context, tc client.Client, id string, u workflows.UpdateDef[In], in In) (workflows.Status, error) {
 	var st workflows.Status
-	h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.IncidentWorkflowID(id),
-		UpdateName:   u.Name,
-		Args:         []any{in},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return st, fmt.Errorf("%s refused: %w", u.Name, explainClosed(ctx, tc, id, err))
-	}
-	if err := h.Get(ctx, &st); err != nil {
+	if err := engine.SendUpdate(ctx, tc, workflows.IncidentWorkflowID(id), u.Name, in, &st); err != nil {
 		return st, fmt.Errorf("%s refused: %w", u.Name, explainClosed(ctx, tc, id, err))
 	}
 	return st, nil

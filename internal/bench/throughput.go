@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -44,7 +42,7 @@ const bareClose = "close"
 // search attributes, no record.
 func BareNotices(ctx workflow.Context, in BareInput) error {
 	closed := false
-	if err := workflow.SetUpdateHandler(ctx, bareClose, func(workflow.Context) error { closed = true; return nil }); err != nil {
+	if err := workflow.SetUpdateHandler(ctx, bareClose, func(workflow.Context, workflows.CloseInput) error { closed = true; return nil }); err != nil {
 		return err
 	}
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
@@ -132,7 +130,7 @@ func runThroughput(ctx context.Context, dir string, cfg throughputConfig) ([]Row
 	if err != nil {
 		return nil, fmt.Errorf("throughput baseline: %w", err)
 	}
-	retries0 := closeRetries.Load()
+	retries0 := engine.UpdatesResent.Load()
 	incRate, err := drive(cfg, func(int) error {
 		in, err := newInput()
 		if err != nil {
@@ -148,7 +146,7 @@ func runThroughput(ctx context.Context, dir string, cfg throughputConfig) ([]Row
 		Workload: "throughput", Case: c, Metric: "incidents/s", Value: incRate,
 		Baseline: bareRate, BaselineName: "bare workflow, same activities", Ratio: incRate / bareRate,
 		Goal: "≥ 0.9×", Met: ptr(incRate/bareRate >= 0.9),
-		Note: fmt.Sprintf("%d of %d close Updates were lost with a failed workflow task (unhandled command) and sent again", closeRetries.Load()-retries0, cfg.Incidents),
+		Note: fmt.Sprintf("%d of %d close Updates were lost with a failed workflow task (unhandled command) and sent again", engine.UpdatesResent.Load()-retries0, cfg.Incidents),
 	}}, nil
 }
 
@@ -231,34 +229,14 @@ func oneIncident(ctx context.Context, s *stack, in workflows.StartIncidentInput,
 	return closeIncident(ctx, s.client, in.IncidentID)
 }
 
-// closeRetries counts close Updates lost to a failed workflow task and sent again.
-var closeRetries atomic.Int64
-
-// closeIncident force-closes an incident and waits for its result. A close that arrives while
-// an activity result is on its way can be lost with the workflow task that completes the
-// workflow (the server refuses the completion as an unhandled command); it is sent again, as a
-// coordinator would, and counted.
+// closeIncident force-closes an incident and waits for its result. A close lost with the
+// workflow task that completes the workflow is sent again by engine.SendUpdate, as the starter
+// and console send it.
 func closeIncident(ctx context.Context, c client.Client, id string) error {
-	for attempt := 0; ; attempt++ {
-		err := updateAndWait(ctx, c, id, workflows.UpdateClose, workflows.CloseInput{By: "bench", Force: true, Reason: "benchmark over"})
-		if err != nil && strings.Contains(err.Error(), "unexpected workflow task failure") && attempt < 5 {
-			closeRetries.Add(1)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("closing %s: %w%s", id, err, taskFailures(ctx, c, id))
-		}
-		return c.GetWorkflow(ctx, id, "").Get(ctx, nil)
+	if err := engine.SendUpdate(ctx, c, id, workflows.UpdateClose, workflows.CloseInput{By: "bench", Force: true, Reason: "benchmark over"}, nil); err != nil {
+		return fmt.Errorf("closing %s: %w%s", id, err, taskFailures(ctx, c, id))
 	}
-}
-
-// updateAndWait sends an Update and waits for its result.
-func updateAndWait(ctx context.Context, c client.Client, id, name string, args ...any) error {
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted, Args: args})
-	if err != nil {
-		return err
-	}
-	return h.Get(ctx, nil)
+	return c.GetWorkflow(ctx, id, "").Get(ctx, nil)
 }
 
 // oneBare: the baseline's start, k notices, close and result.
@@ -269,7 +247,7 @@ func oneBare(ctx context.Context, s *stack, id string, in BareInput, k int) erro
 	if err := s.rec.waitFor(id, k, 2*time.Minute); err != nil {
 		return err
 	}
-	if err := updateAndWait(ctx, s.client, id, bareClose); err != nil {
+	if err := engine.SendUpdate(ctx, s.client, id, bareClose, workflows.CloseInput{By: "bench", Force: true, Reason: "benchmark over"}, nil); err != nil {
 		return fmt.Errorf("%w%s", err, taskFailures(ctx, s.client, id))
 	}
 	return s.client.GetWorkflow(ctx, id, "").Get(ctx, nil)
