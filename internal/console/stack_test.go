@@ -75,11 +75,17 @@ func startTestStack(t testing.TB, oidc *OIDCConfig) *testStack {
 	}
 	set, err := engine.Templates("")
 	require.NoError(t, err)
+	// The listener first: an OIDC client's redirect URL names it.
+	s.http = httptest.NewUnstartedServer(nil)
+	t.Cleanup(s.http.Close)
+	if oidc != nil {
+		oidc.RedirectURL = "http://" + s.http.Listener.Addr().String() + "/oidc/callback"
+	}
 	s.console, err = New(context.Background(), Config{Client: s.client, SigningKey: s.key, Users: users, OIDC: oidc, Templates: set,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PollInterval: time.Second})
 	require.NoError(t, err)
-	s.http = httptest.NewServer(s.console.Handler())
-	t.Cleanup(s.http.Close)
+	s.http.Config.Handler = s.console.Handler()
+	s.http.Start()
 	return s
 }
 
