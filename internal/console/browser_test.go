@@ -65,13 +65,14 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
-// shot writes a screenshot of the viewport when EnvScreenshots is set.
+// shot writes a screenshot of the viewport (1366×900, a laptop screen) when EnvScreenshots is
+// set. Not a full-page capture: that leaves out-of-process frames (the sandboxed notice) blank.
 func shot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if os.Getenv(EnvScreenshots) == "" {
 			return nil
 		}
-		png, err := chromedp.FullScreenshot(100)(ctx, tg)
+		png, err := chromedp.CaptureScreenshot()(ctx, tg)
 		if err != nil {
 			return err
 		}
@@ -100,6 +101,14 @@ func signOut() chromedp.Action[chromedp.Void] {
 		chromedp.Click(chromedp.CSS("form.who button")),
 		chromedp.WaitVisible(chromedp.ID("login")),
 	)
+}
+
+// framesLoaded waits until the page's iframes have loaded (the sandboxed notice HTML).
+func framesLoaded() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](`performance.getEntriesByType("resource").some(e => e.initiatorType === "iframe" && e.responseEnd > 0)`, chromedp.WithPollingTimeout(10*time.Second))(ctx, tg)
+		return err
+	})
 }
 
 // run runs one action that returns a value, failing the test on an error.
@@ -165,7 +174,10 @@ func TestBrowserLifecycle(t *testing.T) {
 		shot(t, "incident"),
 		chromedp.Navigate(base+"/incidents/"+id+"/notices/congress-notice"),
 		chromedp.WaitVisible(chromedp.ID("form-approve")),
+		framesLoaded(),
 		shot(t, "preview"),
+		chromedp.ScrollIntoView(chromedp.CSS("iframe")),
+		shot(t, "preview-html"),
 		chromedp.Click(chromedp.CSS("#form-approve button")),
 		chromedp.WaitVisible(chromedp.ID("approve-err")),
 	))

@@ -56,6 +56,8 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	hash := m[1]
 	require.Contains(t, page, `<iframe class="notice"`)
 	require.Contains(t, page, "sandbox")
+	_, html := coord.get("/incidents/" + id + "/notices/congress-notice/html")
+	require.Contains(t, html, "Notification of a major incident")
 
 	// The requester cannot approve.
 	code, page = coord.post("/incidents/"+id+"/act/approve", url.Values{"obligation": {"congress-notice"}, "content_hash": {hash}})
