@@ -22,7 +22,7 @@ const EnvScreenshots = "BREACHFLOW_SCREENSHOTS"
 
 // chromium finds the browser; without one the test skips loudly, unless $CI is set: then a
 // missing browser fails the run (.ci/run installs it).
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	for _, p := range []string{os.Getenv("BREACHFLOW_CHROMIUM"), "/usr/bin/chromium"} {
 		if p != "" {
@@ -42,7 +42,7 @@ func chromium(t *testing.T) string {
 }
 
 // newBrowser starts headless Chromium with a fresh profile and returns its context.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
@@ -87,7 +87,7 @@ func shot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
 
 func signIn(base, login string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Navigate(base + "/login"),
+		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("login"), login),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),

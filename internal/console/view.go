@@ -33,12 +33,12 @@ var funcs = template.FuncMap{
 		return h
 	},
 	"join": strings.Join,
-	"args": func(v incidentView, form string) formArgs { return formArgs{V: v, F: form} },
+	"args": func(v *incidentView, form string) formArgs { return formArgs{V: v, F: form} },
 }
 
 // formArgs passes the page and a form's name to the templates shared by the action forms.
 type formArgs struct {
-	V incidentView
+	V *incidentView
 	F string
 }
 
@@ -140,9 +140,9 @@ type formError struct {
 	Form, Field, Msg string
 }
 
-func buildIncidentView(d incidentData, now time.Time, sess *Session) incidentView {
+func buildIncidentView(d incidentData, now time.Time, sess *Session) *incidentView {
 	st := d.Status
-	v := incidentView{ID: st.IncidentID, St: st, Loc: st.Location(), Zone: st.Location().String(), Version: version(d),
+	v := &incidentView{ID: st.IncidentID, St: st, Loc: st.Location(), Zone: st.Location().String(), Version: version(d),
 		Open: st.Status != workflows.IncidentClosed}
 	v.CanAct = v.Open && sess != nil && !sess.Auditor
 	if sess != nil {
@@ -172,7 +172,7 @@ func buildIncidentView(d incidentData, now time.Time, sess *Session) incidentVie
 }
 
 // ErrFor is the refusal of a form, if that form was the one refused.
-func (v incidentView) ErrFor(form string) string {
+func (v *incidentView) ErrFor(form string) string {
 	if v.Err != nil && v.Err.Form == form {
 		return v.Err.Msg
 	}
@@ -180,7 +180,7 @@ func (v incidentView) ErrFor(form string) string {
 }
 
 // Val is a value the person typed into a form that was refused, so nothing typed is lost.
-func (v incidentView) Val(form, field string) string {
+func (v *incidentView) Val(form, field string) string {
 	if v.Form != nil && v.Form["form"] == form {
 		return v.Form[field]
 	}
