@@ -81,10 +81,10 @@ func cmdExport(args []string, out io.Writer) error {
 // a trusted key (BREACHFLOW_EXPORT_VERIFY_KEYS, --verify-key) or a history has no manifest,
 // unless --allow-unsigned.
 //
-//	starter audit PATH|INC-… [--format table|md|json] [--live] [--progress] [--verify-key KEY]... [--allow-unsigned]
+//	starter audit PATH|INC-… [--format table|md|json|html] [--live] [--progress] [--verify-key KEY]... [--allow-unsigned]
 func cmdAudit(args []string, out io.Writer) error {
 	c := newCommon("audit")
-	format := c.fs.String("format", audit.FormatTable, "output: table, md (Markdown) or json")
+	format := c.fs.String("format", audit.FormatTable, "output: table, md (Markdown), json or html (a self-contained page with a timeline chart per incident)")
 	live := c.fs.Bool("live", false, "read the incident from Temporal even when a file or folder of that name exists")
 	progress := c.fs.Bool("progress", false, "show the progress bar even when stderr is not a terminal")
 	allowUnsigned := c.fs.Bool("allow-unsigned", false, "pass exports that are unsigned, badly signed or signed by an unknown key, and histories without a manifest (the verdict says so)")
@@ -104,9 +104,9 @@ func cmdAudit(args []string, out io.Writer) error {
 		*format = audit.FormatJSON
 	}
 	switch *format {
-	case audit.FormatTable, audit.FormatMarkdown, audit.FormatJSON:
+	case audit.FormatTable, audit.FormatMarkdown, audit.FormatJSON, audit.FormatHTML:
 	default:
-		return fmt.Errorf("--format %q: use table, md or json", *format)
+		return fmt.Errorf("--format %q: use table, md, json or html", *format)
 	}
 	// With encryption on, the same keys as the worker's decrypt the histories (files included).
 	keys, err := config.Keys()

@@ -41,7 +41,7 @@ Coordinator commands (connect to TEMPORAL_ADDRESS, default localhost:7233):
                                    replace a role's addresses (e.g. one bounced); failing notices retry at once
   calendar INC [--out FILE]        write the open deadlines as an iCalendar (.ics) file
   export INC [--out DIR]           write every run's history and manifest.json (SHA-256s) to DIR/INC-…/
-  audit PATH|INC [--format table|md|json] [--live] [--progress]
+  audit PATH|INC [--format table|md|json|html] [--live] [--progress]
                                    check hashes, replay against this build, print the timeline and
                                    deadlines met or missed (encrypted histories need the keys)
   decide INC DECISION OUTCOME --rationale R [--assessment A] [--at T]

@@ -13,6 +13,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/breachflow/breachflow/internal/chart"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -110,7 +111,14 @@ type IncidentReport struct {
 	// is not signed by a trusted key, a history that does not replay, a notice whose content does
 	// not match its recorded hash, a file that cannot be read.
 	Problems []string `json:"problems,omitempty"`
+
+	// chart is the incident's timeline picture, when the audit found its status.
+	chart *chart.Timeline
 }
+
+// Chart is the incident's timeline, drawn from the same final status and record as the
+// obligations table; nil when the audit found no status.
+func (r *IncidentReport) Chart() *chart.Timeline { return r.chart }
 
 // OK is true when every history matched its hash and replayed.
 func (r *IncidentReport) OK() bool { return len(r.Problems) == 0 }

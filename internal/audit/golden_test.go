@@ -29,13 +29,13 @@ var goldenNow = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 // toolchain or the test binary's build information.
 var goldenBuild = Build{Module: "github.com/breachflow/breachflow", Version: "devel", GoVersion: "go1.26.8", TemporalSDK: "v1.50.0"}
 
-// wallClock matches the lines that carry the audit's own time in the three formats.
+// wallClock matches the lines that carry the audit's own time in the four formats.
 var wallClock = []struct {
 	re   *regexp.Regexp
 	repl string
 }{
 	{regexp.MustCompile(`(?m)^(  "audited_at": )"[^"]*"`), `${1}"2026-11-30T12:00:00Z"`},
-	{regexp.MustCompile(`(?m)^(.*replayed against build .*) at \S+$`), `${1} at 2026-11-30T12:00:00Z`},
+	{regexp.MustCompile(`(?m)^(.*replayed against build .*?) at \d{4}-\d\d-\d\dT[0-9:.]+(Z|[+-]\d\d:\d\d)`), `${1} at 2026-11-30T12:00:00Z`},
 }
 
 // normaliseGolden replaces the audit's own timestamps with goldenNow. Outputs made with an
@@ -64,7 +64,7 @@ func TestGoldenAudits(t *testing.T) {
 			rep, err := Audit(context.Background(), Source{Path: h}, goldenOptions())
 			require.NoError(t, err)
 			rep.Auditor = goldenBuild
-			for _, format := range []string{FormatTable, FormatMarkdown, FormatJSON} {
+			for _, format := range []string{FormatTable, FormatMarkdown, FormatJSON, FormatHTML} {
 				var out bytes.Buffer
 				require.NoError(t, Write(&out, rep, format))
 				got := normaliseGolden(out.Bytes())

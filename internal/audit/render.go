@@ -19,7 +19,7 @@ const (
 	FormatJSON     = "json"
 )
 
-// Write renders a report in a format: table, md or json.
+// Write renders a report in a format: table, md, json or html.
 func Write(w io.Writer, rep *Report, format string) error {
 	switch format {
 	case "", FormatTable, "text":
@@ -28,8 +28,10 @@ func Write(w io.Writer, rep *Report, format string) error {
 		return WriteMarkdown(w, rep)
 	case FormatJSON:
 		return WriteJSON(w, rep)
+	case FormatHTML:
+		return WriteHTML(w, rep)
 	}
-	return fmt.Errorf("unknown format %q: use table, md or json", format)
+	return fmt.Errorf("unknown format %q: use table, md, json or html", format)
 }
 
 // WriteJSON writes the report as indented JSON.

@@ -8,6 +8,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/breachflow/breachflow/internal/chart"
 	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -203,6 +204,14 @@ func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, 
 			}
 		}
 		ir.Obligations = obligationsFrom(status, ir.Timeline)
+		// The picture: the same status and record the tables come from (the record is nil when
+		// it was not available, and the chart then shows the status alone).
+		var rec []workflows.LogEntry
+		if haveRecord {
+			rec = record
+		}
+		tl := chart.FromStatus(*status, rec)
+		ir.chart = &tl
 	}
 }
 

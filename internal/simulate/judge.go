@@ -30,6 +30,7 @@ func buildReport(s *Scenario, r *runner, res *workflows.IncidentResult, runs int
 		Playbook: s.Playbook.Name, PlaybookVersion: s.Playbook.Version, TimeZone: loc.String(),
 		DiscoveredAt: s.DiscoveredAt.In(loc), End: s.End.In(loc), Notes: s.Notes,
 		Counts: map[workflows.Outcome]int{}, NoticesSent: res.NoticesSent, Runs: runs, loc: loc,
+		final: res.Final, record: res.Log,
 	}
 	for _, os := range res.Final.Obligations {
 		o := b.obligation(os)

@@ -44,6 +44,9 @@ type Report struct {
 	Outbox string `json:"outbox,omitempty"`
 
 	loc *time.Location
+	// final and record are the workflow's final status and whole record, for the chart.
+	final  workflows.Status
+	record []workflows.LogEntry
 }
 
 // ObligationReport is one obligation's line in the report.

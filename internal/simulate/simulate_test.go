@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/breachflow/breachflow/internal/chart"
 	"github.com/breachflow/breachflow/internal/simulate"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -217,6 +220,61 @@ func TestCBP2019(t *testing.T) {
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
 	require.Equal(t, workflows.OutcomeUndecided, back.Obligation("opr-referral").Outcome)
 	require.True(t, back.Obligation("opr-referral").Deadline.Equal(at(2019, 6, 6, 0, 0)))
+
+	checkChart(t, rep, statement, in2019)
+}
+
+// checkChart checks the CBP-2019 simulation's timeline chart: the report's judgement drawn over
+// the workflow's status and record, bounds drawn as bounds, the HTML page holding it, and the
+// committed picture in docs/ (shown in the README) still being what the simulation draws.
+func checkChart(t *testing.T, rep *simulate.Report, statement, in2019 time.Time) {
+	tl := rep.Chart()
+	require.Len(t, tl.Rows, len(rep.Obligations))
+	require.Equal(t, simulate.AsOfSimulated, tl.AsOfLabel)
+	require.True(t, tl.AsOf.Equal(rep.End))
+	rows := map[string]chart.Row{}
+	for i, row := range tl.Rows {
+		require.Equal(t, rep.Obligations[i].ID, row.ID, "rows in the report's order")
+		require.Equal(t, rep.Obligations[i].Outcome, row.Outcome, row.ID)
+		require.Equal(t, rep.Obligations[i].Label, row.Label, row.ID)
+		rows[row.ID] = row
+	}
+	// Completions the sources date only as "by …" are bounds, never instants.
+	for _, id := range []string{"subcontractor-monitoring", "opr-referral", "major-incident-determination"} {
+		require.True(t, rows[id].DoneBound, id)
+	}
+	require.True(t, rows["subcontractor-monitoring"].DoneAt.Equal(statement))
+	require.True(t, rows["omb-report"].AnchorBound)
+	require.True(t, rows["omb-report"].AnchorAt.Equal(in2019))
+	require.False(t, rows["public-statement"].DoneBound, "a dated completion is an instant")
+	require.True(t, rows["public-statement"].DoneAt.Equal(statement))
+	require.NotEmpty(t, rows["risk-assessment"].Ticks, "the record's reminders")
+
+	svg := tl.SVG()
+	d := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err, "the chart is well-formed XML")
+	}
+	require.Equal(t, len(rep.Obligations), strings.Count(svg, `<g class="tl-row" `))
+
+	var page bytes.Buffer
+	require.NoError(t, rep.WriteHTML(&page))
+	html := page.String()
+	require.Contains(t, html, svg, "the page holds the chart as drawn")
+	require.NotContains(t, html, "<script")
+	require.NotContains(t, html, "src=", "nothing external")
+	require.Contains(t, html, "<td>opr-referral</td>")
+
+	docs, err := os.ReadFile("../../docs/cbp-2019-timeline.svg")
+	require.NoError(t, err)
+	if string(docs) != svg {
+		t.Errorf("docs/cbp-2019-timeline.svg (shown in the README) is not what the simulation draws today: regenerate it with\n" +
+			"  go run ./starter simulate scenarios/cbp-2019.yaml --chart docs/cbp-2019-timeline.svg")
+	}
 }
 
 // examplesIncident is the absolute path of the example incident file, for scenarios written to

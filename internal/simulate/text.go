@@ -29,41 +29,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "OBLIGATION\tANCHOR\tDEADLINE\tDONE\tOUTCOME\tDETAIL")
 	for _, o := range r.Obligations {
-		anchor := show(o.AnchorAt)
-		if o.AnchorAt.IsZero() && !o.AnchorBy.IsZero() {
-			anchor = "by " + show(o.AnchorBy)
-		}
-		deadline := show(o.Deadline)
-		switch {
-		case o.Deadline.IsZero() && !o.DeadlineBy.IsZero():
-			deadline = "by " + show(o.DeadlineBy)
-		case o.Deadline.IsZero() && !o.AnchorAt.IsZero():
-			deadline = "none fixed"
-		}
-		if o.DeadlineKind == playbook.DeadlineInternalTarget && deadline != "-" {
-			deadline += " (internal target)"
-		}
-		done := show(o.DoneAt)
-		switch {
-		case o.DoneDateUnknown && !o.DoneBy.IsZero():
-			done = "by " + show(o.DoneBy)
-		case o.DoneDateUnknown:
-			done = "date unknown"
-		case o.DoneAt.IsZero():
-			done = "not done"
-		}
+		anchor, deadline, done := cells(o, show)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, anchor, deadline, done, o.Label, o.Detail)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	var counts []string
-	for _, k := range workflows.Outcomes {
-		if n := r.Counts[k]; n > 0 {
-			counts = append(counts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(string(k), "_", " ")))
-		}
-	}
-	fmt.Fprintf(w, "\n%s\n\nEvents:\n", strings.Join(counts, ", "))
+	fmt.Fprintf(w, "\n%s\n\nEvents:\n", r.countsText())
 
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tAT\tEVENT\tRESULT\tSOURCE")
@@ -98,4 +70,44 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// cells are an obligation's anchor, deadline and completion as the report shows them: "by …" for
+// a bound, "(internal target)" for a deadline the organization set itself.
+func cells(o ObligationReport, show func(time.Time) string) (anchor, deadline, done string) {
+	anchor = show(o.AnchorAt)
+	if o.AnchorAt.IsZero() && !o.AnchorBy.IsZero() {
+		anchor = "by " + show(o.AnchorBy)
+	}
+	deadline = show(o.Deadline)
+	switch {
+	case o.Deadline.IsZero() && !o.DeadlineBy.IsZero():
+		deadline = "by " + show(o.DeadlineBy)
+	case o.Deadline.IsZero() && !o.AnchorAt.IsZero():
+		deadline = "none fixed"
+	}
+	if o.DeadlineKind == playbook.DeadlineInternalTarget && deadline != "-" {
+		deadline += " (internal target)"
+	}
+	done = show(o.DoneAt)
+	switch {
+	case o.DoneDateUnknown && !o.DoneBy.IsZero():
+		done = "by " + show(o.DoneBy)
+	case o.DoneDateUnknown:
+		done = "date unknown"
+	case o.DoneAt.IsZero():
+		done = "not done"
+	}
+	return anchor, deadline, done
+}
+
+// countsText says how many obligations had each outcome, e.g. "3 met, 1 missed".
+func (r *Report) countsText() string {
+	var counts []string
+	for _, k := range workflows.Outcomes {
+		if n := r.Counts[k]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(string(k), "_", " ")))
+		}
+	}
+	return strings.Join(counts, ", ")
 }
