@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -91,7 +92,7 @@ func signIn(base, login string) chromedp.Action[chromedp.Void] {
 		chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("login"), login),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Submit(chromedp.ID("password")),
+		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("form.who")),
 	)
 }
@@ -108,6 +109,28 @@ func framesLoaded() chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Poll[bool](`performance.getEntriesByType("resource").some(e => e.initiatorType === "iframe" && e.responseEnd > 0)`, chromedp.WithPollingTimeout(10*time.Second))(ctx, tg)
 		return err
+	})
+}
+
+// landed waits until the tab shows the page a form redirected to, saying what was done. It
+// polls with a short timeout per try: a query or evaluation caught by the navigation a form
+// submission starts may never be answered.
+func landed(done string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		expr := `document.readyState === "complete" && !!document.querySelector('p.ok[data-done="` + done + `"]')`
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			try, cancel := context.WithTimeout(ctx, 2*time.Second)
+			ok, err := chromedp.Evaluate[bool](expr)(try, tg)
+			cancel()
+			if err == nil && ok {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the page never said %q was done (last error: %v)", done, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 }
 
@@ -151,8 +174,8 @@ func TestBrowserLifecycle(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("fact-name"), "affected_count"),
 		chromedp.SendKeys(chromedp.ID("fact-value"), "184000"),
 		chromedp.SendKeys(chromedp.ID("fact-note"), "OIG-20-71"),
-		chromedp.Submit(chromedp.ID("fact-value")),
-		chromedp.WaitVisible(chromedp.CSS("p.ok")),
+		chromedp.Click(chromedp.CSS("#form-fact button")),
+		landed("fact"),
 	))
 	require.Contains(t, run(t, ctx, chromedp.Text(chromedp.ID("live"))), "affected_count = 184000")
 	require.NotEmpty(t, s.status(t, id).Implied)
@@ -160,7 +183,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	// A refusal appears next to its form and changes nothing.
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.ID("waive-obligation"), "public-statement"),
-		chromedp.Submit(chromedp.ID("waive-reason")),
+		chromedp.Click(chromedp.CSS("#form-waive button")),
 		chromedp.WaitVisible(chromedp.ID("waive-err")),
 	))
 	text := run(t, ctx, chromedp.Text(chromedp.ID("waive-err")))
@@ -169,8 +192,8 @@ func TestBrowserLifecycle(t *testing.T) {
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.ID("send-obligation"), "congress-notice"),
-		chromedp.Submit(chromedp.ID("send-obligation")),
-		chromedp.WaitVisible(chromedp.CSS("p.ok")),
+		chromedp.Click(chromedp.CSS("#form-send button")),
+		landed("send"),
 		shot(t, "incident"),
 		chromedp.Navigate(base+"/incidents/"+id+"/notices/congress-notice"),
 		chromedp.WaitVisible(chromedp.ID("form-approve")),
@@ -198,7 +221,7 @@ func TestBrowserLifecycle(t *testing.T) {
 			chromedp.Navigate(base+"/incidents/"+id+"/notices/congress-notice"),
 			chromedp.WaitVisible(chromedp.ID("form-approve")),
 			chromedp.Click(chromedp.CSS("#form-approve button")),
-			chromedp.WaitVisible(chromedp.CSS("p.ok")),
+			landed("approved"),
 		), who)
 	}
 

@@ -31,6 +31,8 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	_, page := coord.get("/incidents/" + id)
 	require.Contains(t, page, "Traveler and license-plate images")
 	require.Contains(t, page, "congress-notice")
+	require.Contains(t, page, "<svg", "the timeline chart is embedded")
+	require.NotContains(t, page, "<script>", "no inline script (CSP)")
 
 	// A bad value is refused next to its form, with the validator's message; nothing changes.
 	code, page := coord.post("/incidents/"+id+"/act/fact", url.Values{"name": {"affected_count"}, "value": {"lots"}})

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/breachflow/breachflow/internal/chart"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -127,12 +128,14 @@ type incidentView struct {
 	Obligations []obligationRow
 	Facts       []workflows.LogEntry
 	Record      []workflows.LogEntry
-	Open        bool
-	CanAct      bool
-	Err         *formError
-	Form        map[string]string
-	Done        string
-	CSRF        string
+	// Chart is the incident's timeline as inline SVG (internal/chart), every text escaped.
+	Chart  template.HTML
+	Open   bool
+	CanAct bool
+	Err    *formError
+	Form   map[string]string
+	Done   string
+	CSRF   string
 }
 
 // formError is a refusal shown next to the form (and field) it concerns.
@@ -166,6 +169,7 @@ func buildIncidentView(d incidentData, now time.Time, sess *Session) *incidentVi
 			v.Facts = append(v.Facts, l)
 		}
 	}
+	v.Chart = chart.FromStatus(st, d.Log).HTML()
 	v.Record = slices.Clone(d.Log)
 	slices.Reverse(v.Record)
 	return v
