@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,15 +93,15 @@ func signIn(base, login string) chromedp.Action[chromedp.Void] {
 		chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("login"), login),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("form.who")),
+		submit("main form"),
+		shows("form.who"),
 	)
 }
 
 func signOut() chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Click(chromedp.CSS("form.who button")),
-		chromedp.WaitVisible(chromedp.ID("login")),
+		submit("form.who"),
+		shows("#login"),
 	)
 }
 
@@ -112,12 +113,17 @@ func framesLoaded() chromedp.Action[chromedp.Void] {
 	})
 }
 
-// landed waits until the tab shows the page a form redirected to, saying what was done. It
-// polls with a short timeout per try: a query or evaluation caught by the navigation a form
-// submission starts may never be answered.
+// landed waits until the tab shows the page a form redirected to, saying what was done.
 func landed(done string) chromedp.Action[chromedp.Void] {
+	return shows(`p.ok[data-done="` + done + `"]`)
+}
+
+// shows waits until the page after a form's submission shows an element. It polls with a short
+// timeout per try: a query or evaluation caught by the navigation the form starts may never be
+// answered, so chromedp's own waits are not used across it.
+func shows(css string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		expr := `document.readyState === "complete" && !!document.querySelector('p.ok[data-done="` + done + `"]')`
+		expr := `document.readyState === "complete" && !!document.querySelector(` + strconv.Quote(css) + `)`
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			try, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -127,11 +133,29 @@ func landed(done string) chromedp.Action[chromedp.Void] {
 				return nil
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("the page never said %q was done (last error: %v)", done, err)
+				return fmt.Errorf("the page never showed %s (last error: %v)", css, err)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
+}
+
+// submit submits a form the way its button does (requestSubmit: validation and submit event),
+// from a timer, so the evaluation returns before the navigation it starts.
+func submit(css string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		try, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_, err := chromedp.Evaluate[bool](`setTimeout(() => document.querySelector(` + strconv.Quote(css) + `).requestSubmit(), 0), true`)(try, tg)
+		return err
+	})
+}
+
+// within runs steps with a bound of its own, so a stuck step fails at its line in a minute.
+func within(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	return chromedp.Do(ctx, steps...)
 }
 
 // run runs one action that returns a value, failing the test on an error.
@@ -155,14 +179,14 @@ func TestBrowserLifecycle(t *testing.T) {
 	s := startTestStack(t, nil)
 	base := s.http.URL
 
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, within(ctx,
 		signIn(base, "coordinator"),
 		shot(t, "list-empty"),
 		chromedp.Navigate(base+"/new"),
 		chromedp.WaitVisible(chromedp.ID("file")),
 		shot(t, "start"),
-		chromedp.Click(chromedp.CSS(`#form-new button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.ID("live")),
+		submit("#form-new"),
+		landed("started"),
 	))
 	incidentURL := run(t, ctx, chromedp.Location())
 	m := incidentPath.FindStringSubmatch(incidentURL)
@@ -170,29 +194,29 @@ func TestBrowserLifecycle(t *testing.T) {
 	id := m[1]
 
 	// A fact crossing the threshold: 184,000 people implies a major incident.
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, within(ctx,
 		chromedp.SendKeys(chromedp.ID("fact-name"), "affected_count"),
 		chromedp.SendKeys(chromedp.ID("fact-value"), "184000"),
 		chromedp.SendKeys(chromedp.ID("fact-note"), "OIG-20-71"),
-		chromedp.Click(chromedp.CSS("#form-fact button")),
+		submit("#form-fact"),
 		landed("fact"),
 	))
 	require.Contains(t, run(t, ctx, chromedp.Text(chromedp.ID("live"))), "affected_count = 184000")
 	require.NotEmpty(t, s.status(t, id).Implied)
 
 	// A refusal appears next to its form and changes nothing.
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, within(ctx,
 		chromedp.SetValue(chromedp.ID("waive-obligation"), "public-statement"),
-		chromedp.Click(chromedp.CSS("#form-waive button")),
-		chromedp.WaitVisible(chromedp.ID("waive-err")),
+		submit("#form-waive"),
+		shows("#waive-err"),
 	))
 	text := run(t, ctx, chromedp.Text(chromedp.ID("waive-err")))
 	require.Contains(t, text, "Refused:")
 	require.Contains(t, strings.ToLower(text), "reason")
 
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, within(ctx,
 		chromedp.SetValue(chromedp.ID("send-obligation"), "congress-notice"),
-		chromedp.Click(chromedp.CSS("#form-send button")),
+		submit("#form-send"),
 		landed("send"),
 		shot(t, "incident"),
 		chromedp.Navigate(base+"/incidents/"+id+"/notices/congress-notice"),
@@ -201,14 +225,14 @@ func TestBrowserLifecycle(t *testing.T) {
 		shot(t, "preview"),
 		chromedp.ScrollIntoView(chromedp.CSS("iframe")),
 		shot(t, "preview-html"),
-		chromedp.Click(chromedp.CSS("#form-approve button")),
-		chromedp.WaitVisible(chromedp.ID("approve-err")),
+		submit("#form-approve"),
+		shows("#approve-err"),
 	))
 	require.Contains(t, run(t, ctx, chromedp.Text(chromedp.ID("approve-err"))), "Refused:", "the requester's own approval")
 	require.Empty(t, s.notice(t, id, "congress-notice").Approvals)
 
 	// The auditor: everything visible, nothing offered.
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, within(ctx,
 		signOut(), signIn(base, "auditor"),
 		chromedp.Navigate(base+"/incidents/"+id),
 		chromedp.WaitVisible(chromedp.ID("live")),
@@ -216,17 +240,17 @@ func TestBrowserLifecycle(t *testing.T) {
 	require.Zero(t, run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("form[action*='/act/']").length`)))
 
 	for _, who := range []string{"cio", "counsel"} {
-		require.NoError(t, chromedp.Do(ctx,
+		require.NoError(t, within(ctx,
 			signOut(), signIn(base, who),
 			chromedp.Navigate(base+"/incidents/"+id+"/notices/congress-notice"),
 			chromedp.WaitVisible(chromedp.ID("form-approve")),
-			chromedp.Click(chromedp.CSS("#form-approve button")),
+			submit("#form-approve"),
 			landed("approved"),
 		), who)
 	}
 
 	// Delivered: the incident page shows it, and then updates itself when someone else acts.
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, within(ctx,
 		chromedp.Navigate(base+"/incidents/"+id),
 		chromedp.WaitVisible(chromedp.ID("live")),
 	))
@@ -240,7 +264,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	run(t, ctx, chromedp.Poll[bool](`document.getElementById("live").textContent.includes("about 184,000 images")`, chromedp.WithPollingTimeout(30*time.Second)))
 	require.True(t, run(t, ctx, chromedp.Evaluate[bool](`window.notReloaded === true`)), "the page updated without a reload")
-	require.NoError(t, chromedp.Do(ctx,
+	require.NoError(t, within(ctx,
 		shot(t, "incident-delivered"),
 		chromedp.Navigate(base+"/incidents/"+id+"/timeline"),
 		chromedp.WaitVisible(chromedp.CSS("h1")),

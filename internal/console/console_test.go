@@ -85,7 +85,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 		code, page := b.post("/incidents/"+id+"/act/approve", url.Values{"obligation": {"congress-notice"}, "content_hash": {hash}})
 		require.Equal(t, http.StatusOK, code, page)
 	}
-	page = coord.waitFor("/incidents/"+id, "congress-notice/notice")
+	coord.waitFor("/incidents/"+id, "congress-notice/notice")
 	require.Eventually(t, func() bool { return s.notice(t, id, "congress-notice").State == workflows.NoticeSent }, time.Minute, 200*time.Millisecond)
 	n := s.notice(t, id, "congress-notice")
 	var by []string
