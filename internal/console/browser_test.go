@@ -146,7 +146,7 @@ func submit(css string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		try, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		_, err := chromedp.Evaluate[bool](`setTimeout(() => document.querySelector(` + strconv.Quote(css) + `).requestSubmit(), 0), true`)(try, tg)
+		_, err := chromedp.Evaluate[bool](`setTimeout(() => document.querySelector(`+strconv.Quote(css)+`).requestSubmit(), 0), true`)(try, tg)
 		return err
 	})
 }
