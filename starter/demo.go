@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -36,6 +39,9 @@ func step[In any](say string, u workflows.UpdateDef[In], in In) demoStep {
 func cmdDemo(args []string, out io.Writer) error {
 	c := newCommon("demo")
 	data := c.fs.String("data", "breachflow-data", "data folder: embedded server database, outbox, send ledger")
+	exit := c.fs.Bool("exit", false, "exit after the demo instead of serving the console (also with --json, or when $CI is set)")
+	var cf consoleFlags
+	cf.register(c)
 	if _, err := c.parse(args, 0); err != nil {
 		return err
 	}
@@ -148,7 +154,18 @@ func cmdDemo(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\nDone in %s. The incident stays open in %s: run `go run ./worker --dev --data %s` and\n", time.Since(began).Round(100*time.Millisecond), *data, *data)
 	fmt.Fprintf(out, "`go run ./starter status %s` to continue it.\n", id)
-	return nil
+	if *exit || os.Getenv("CI") != "" {
+		return nil
+	}
+	// The console on the same embedded server and worker, until Ctrl-C.
+	if err := addDemoUsers(out, *data); err != nil {
+		return err
+	}
+	sctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveConsole(sctx, tc, &cf, *data, out, func(url string) {
+		fmt.Fprintf(out, "Open %sincidents/%s and sign in as coordinator, cio, counsel or auditor.\n", url, id)
+	})
 }
 
 // waitForDeliveries polls the status until no notice is queued, so the printed table shows the

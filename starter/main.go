@@ -51,7 +51,15 @@ Coordinator commands (connect to TEMPORAL_ADDRESS, default localhost:7233):
 Self-contained:
   check FILE                       check a playbook, incident file or scenario; exit 2 on problems
   regimes FILE                     each playbook of an incident file: does it apply given its facts, and why
-  demo                             embedded server + worker, an example incident, a status table
+  demo                             embedded server + worker, an example incident, a status table,
+                                   then the web console with demo users until Ctrl-C [--exit]
+
+Web console:
+  serve [--listen 127.0.0.1:8088] [--data DIR] [--users FILE] [--oidc-issuer URL --oidc-client-id ID
+        --oidc-redirect-url URL] [--tls-cert F --tls-key F]
+                                   the coordinator console in the browser (see README, "Console")
+  user add LOGIN --email ADDRESS [--name N] [--auditor]
+                                   add a local console user; the password is read from stdin
 
 Every command takes --by NAME (default $USER) where it acts, and --json where it prints.
 `
@@ -102,6 +110,8 @@ var commands = map[string]func(args []string, out io.Writer) error{
 	"check":     cmdCheck,   // check_cmd.go
 	"decide":    cmdDecide,  // regimes_cmd.go
 	"regimes":   cmdRegimes, // regimes_cmd.go
+	"serve":     cmdServe,   // serve.go
+	"user":      cmdUser,    // serve.go
 }
 
 // common holds the flags every command shares.
