@@ -77,8 +77,13 @@ func cmdDemo(args []string, out io.Writer) error {
 		return err
 	}
 	acts.Digests = engine.DigestSink{Client: tc, TaskQueue: workflows.TaskQueue}
+	// As `worker --dev`: trust the data folder's console key, which the console below signs with.
+	trusted, err := engine.TrustedConsoleKeys(*data, true)
+	if err != nil {
+		return err
+	}
 	w := worker.New(tc, workflows.TaskQueue, worker.Options{})
-	engine.Register(w, acts)
+	engine.RegisterTrusting(w, acts, trusted)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting worker: %w", err)
 	}

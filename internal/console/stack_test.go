@@ -61,13 +61,17 @@ func startTestStack(t testing.TB, oidc *OIDCConfig) *testStack {
 	t.Cleanup(s.client.Close)
 	acts, err := engine.NewActivities(config.Config{DataDir: dir, OutboxDir: s.outbox, From: "incident-desk@agency.example"})
 	require.NoError(t, err)
-	s.worker = worker.New(s.client, workflows.TaskQueue, worker.Options{})
-	engine.Register(s.worker, acts)
-	require.NoError(t, s.worker.Start())
-	t.Cleanup(s.worker.Stop)
-
+	acts.Digests = engine.DigestSink{Client: s.client, TaskQueue: workflows.TaskQueue}
+	// The worker as `worker --dev` runs it: it trusts the data folder's console key, which the
+	// console signs with.
+	trusted, err := engine.TrustedConsoleKeys(dir, true)
+	require.NoError(t, err)
 	s.key, err = config.DevConsoleKey(dir)
 	require.NoError(t, err)
+	s.worker = worker.New(s.client, workflows.TaskQueue, worker.Options{})
+	engine.RegisterTrusting(s.worker, acts, trusted)
+	require.NoError(t, s.worker.Start())
+	t.Cleanup(s.worker.Stop)
 	users, err := LoadUsers(filepath.Join(dir, "console", "users.json"))
 	require.NoError(t, err)
 	for _, u := range testUsers {
