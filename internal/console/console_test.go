@@ -14,7 +14,7 @@ import (
 	"github.com/breachflow/breachflow/workflows"
 )
 
-var contentHash = regexp.MustCompile(`name="content_hash" value="([0-9a-f]{64})"`)
+var contentHash = regexp.MustCompile(`<code id="content-hash">([0-9a-f]{64})</code>`)
 
 // TestLifecycleOverHTTP runs the CBP-2019 lifecycle through the console's forms against a real
 // Temporal server: start, a fact that crosses the major-incident threshold, a notice that needs
@@ -54,8 +54,11 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, page)
 	_, page = coord.get("/incidents/" + id + "/notices/congress-notice")
 	m := contentHash.FindStringSubmatch(page)
-	require.NotNil(t, m, "the preview offers an approval bound to the content hash")
+	require.NotNil(t, m, "the preview shows the content hash")
 	hash := m[1]
+	// The requester is no approver of this notice: the page says so up front and offers no button.
+	require.NotContains(t, page, "Approve this exact text")
+	require.Contains(t, page, `id="approve-whynot"`)
 	require.Contains(t, page, `<iframe class="notice"`)
 	require.Contains(t, page, "sandbox")
 	_, html := coord.get("/incidents/" + id + "/notices/congress-notice/html")

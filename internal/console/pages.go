@@ -159,9 +159,11 @@ type previewView struct {
 	R                      templates.Rendered
 	Lapsed                 []workflows.LogEntry
 	Pending, CanApprove    bool
-	Err                    string
-	Done                   string
-	CSRF                   string
+	// WhyNot says why the signed-in person may not approve (the playbook's approver rules).
+	WhyNot string
+	Err    string
+	Done   string
+	CSRF   string
 }
 
 // notice returns an obligation's preview and the content it shows: the exact content awaiting
@@ -209,6 +211,12 @@ func (s *Server) showPreview(w http.ResponseWriter, r *http.Request, code int, r
 			}
 		}
 		v.CanApprove = v.Pending && !sessionOf(r).Auditor && d.Status.Status != workflows.IncidentClosed
+		if v.CanApprove {
+			// The playbook's approver rules, as the validator applies them: say why not up front.
+			if err := workflows.MayAct(d.Status, sessionOf(r).Who(), workflows.UpdateApprove, ob); err != nil {
+				v.CanApprove, v.WhyNot = false, err.Error()
+			}
+		}
 	}
 	v.Err, v.Done, v.CSRF = refused, r.URL.Query().Get("done"), sessionOf(r).CSRF
 	s.render(w, r, code, "preview", page{Title: "Notice of " + ob, Data: v})

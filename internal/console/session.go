@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/breachflow/breachflow/workflows"
 )
 
 // Session is the signed-in person, carried in a signed cookie (HMAC-SHA256 with a key derived
@@ -38,6 +40,11 @@ func (s *Session) Actor() string {
 		return s.Email
 	}
 	return s.Name
+}
+
+// Who is the signed-in person as the engine's access rules see them (workflows.MayAct).
+func (s *Session) Who() workflows.Actor {
+	return workflows.Actor{Subject: s.Subject, Name: s.Actor()}
 }
 
 const (

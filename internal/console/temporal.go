@@ -11,9 +11,9 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -152,13 +152,7 @@ func update[In any, P signedInput[In]](ctx context.Context, s *Server, sess *Ses
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	h, err := s.cfg.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.IncidentWorkflowID(id), UpdateName: u.Name, Args: []any{in},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, &st)
-	}
+	err := engine.SendUpdate(ctx, s.cfg.Client, workflows.IncidentWorkflowID(id), u.Name, in, &st)
 	if err != nil {
 		return st, s.explainEnded(ctx, id, err)
 	}

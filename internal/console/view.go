@@ -116,6 +116,8 @@ type obligationRow struct {
 	Overdue  bool
 	Running  bool
 	Deadline string
+	// Yours: the signed-in person may act on it (playbook acted_by and auditors, workflows.MayAct).
+	Yours bool
 }
 
 // incidentView is the data of the incident page and of its live part.
@@ -157,6 +159,7 @@ func buildIncidentView(d incidentData, now time.Time, sess *Session) *incidentVi
 			j = workflows.Judge(o, st.ClosedAt, true)
 		}
 		row := obligationRow{ObligationStatus: o, Outcome: j.Phrase(v.Loc), Deadline: workflows.FormatInstant(o.Deadline, v.Loc)}
+		row.Yours = sess != nil && workflows.MayAct(st, sess.Who(), workflows.UpdateComplete, o.ID) == nil
 		row.Running = !o.Deadline.IsZero() && (o.State == workflows.StateDue || o.State == workflows.StateOverdue)
 		row.Overdue = o.State == workflows.StateOverdue
 		if o.Deadline.IsZero() && o.State == workflows.StateDue {
