@@ -233,6 +233,8 @@ func printActors(out io.Writer, st workflows.Status) {
 	var lines []string
 	for _, o := range st.Obligations {
 		switch {
+		case o.CompletedBy == workflows.ActorEngine:
+			// The engine's own completion (a notice delivered): no person to prove.
 		case o.CompletedBy != "":
 			lines = append(lines, fmt.Sprintf("  %s: completed by %s (%s)", o.ID, o.CompletedBy, o.CompletedProof.Mark()))
 		case o.WaivedBy != "":
