@@ -8,6 +8,7 @@ import (
 	"github.com/breachflow/breachflow/clock"
 )
 
+// validator collects every problem found in a playbook, each located by obligation and field.
 type validator struct {
 	file string
 	errs []error
