@@ -17,6 +17,7 @@ import (
 
 	"github.com/breachflow/breachflow/examples"
 	"github.com/breachflow/breachflow/internal/config"
+	"github.com/breachflow/breachflow/internal/devui"
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/incidentfile"
 	"github.com/breachflow/breachflow/workflows"
@@ -165,6 +166,16 @@ func cmdDemo(args []string, out io.Writer) error {
 	// The console on the same embedded server and worker, until Ctrl-C.
 	if err := addDemoUsers(out, *data); err != nil {
 		return err
+	}
+	// The operators' view beside it, as worker --dev serves it: the Temporal UI, linked from
+	// each incident page (skipped when its port is taken, e.g. by a running worker --dev).
+	cf.namespace = srv.Namespace()
+	if cf.temporalUI == "" {
+		if ui, err := devui.Start(devui.Options{Addr: config.DefaultDevUIAddr, TemporalAddress: srv.HostPort(), Namespace: srv.Namespace(), Keys: cfg.Temporal.Keys}); err == nil {
+			defer ui.Stop()
+			cf.temporalUI = ui.URL()
+			fmt.Fprintf(out, "Temporal UI (the raw workflows, for operators) on %s\n", ui.URL())
+		}
 	}
 	sctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

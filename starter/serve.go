@@ -38,6 +38,9 @@ type consoleFlags struct {
 	oidcSecretFile, oidcGroup, oidcClaim   string
 	tlsCert, tlsKey                        string
 	secure                                 bool
+	// temporalUI is the Temporal UI's address for links to each incident's workflow; namespace
+	// is the incidents' namespace there.
+	temporalUI, namespace string
 }
 
 func (f *consoleFlags) register(c *common) {
@@ -51,6 +54,7 @@ func (f *consoleFlags) register(c *common) {
 	c.fs.StringVar(&f.oidcClaim, "oidc-groups-claim", "groups", "the ID token claim listing groups")
 	c.fs.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM) and --tls-key")
 	c.fs.StringVar(&f.tlsKey, "tls-key", "", "the certificate's key (PEM)")
+	c.fs.StringVar(&f.temporalUI, "temporal-ui", "", "the Temporal Web UI's address, for operators' links from each incident to its workflow (worker --dev serves it on http://127.0.0.1:8233)")
 	c.fs.BoolVar(&f.secure, "secure-cookies", false, "mark cookies Secure (set it behind an HTTPS proxy; automatic with --tls-cert)")
 }
 
@@ -99,6 +103,11 @@ func cmdServe(args []string, out io.Writer) error {
 		return err
 	}
 	defer tc.Close()
+	f.namespace = c.namespace
+	if f.namespace == "" {
+		cfg, _ := config.FromEnv() // dial read it already without error
+		f.namespace = cfg.Temporal.Namespace
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serveConsole(ctx, tc, &f, *data, out, nil)
@@ -128,7 +137,7 @@ func serveConsole(ctx context.Context, tc client.Client, f *consoleFlags, data s
 	}
 	tls := f.tlsCert != "" || f.tlsKey != ""
 	srv, err := console.New(ctx, console.Config{Client: tc, SigningKey: key, Users: users, OIDC: oidc, Templates: set,
-		DataConverter: codec.DataConverter(keys), Secure: f.secure || tls, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+		DataConverter: codec.DataConverter(keys), Secure: f.secure || tls, TemporalUI: f.temporalUI, Namespace: f.namespace, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {
 		return err
 	}

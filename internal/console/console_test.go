@@ -32,6 +32,7 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	require.Contains(t, page, "Traveler and license-plate images")
 	require.Contains(t, page, "congress-notice")
 	require.Contains(t, page, "<svg", "the timeline chart is embedded")
+	require.Contains(t, page, `href="http://127.0.0.1:8233/namespaces/`+s.srv.Namespace()+`/workflows/`+workflows.IncidentWorkflowID(id)+`"`, "operators follow a link to the raw workflow")
 	require.NotContains(t, page, "<script>", "no inline script (CSP)")
 
 	// A bad value is refused next to its form, with the validator's message; nothing changes.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/breachflow/breachflow/internal/audit"
+	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/icalexport"
 	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
@@ -129,6 +130,9 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, code int, 
 		return
 	}
 	v := buildIncidentView(d, s.cfg.Now(), sessionOf(r))
+	if s.cfg.TemporalUI != "" {
+		v.UIURL = engine.WorkflowUIURL(s.cfg.TemporalUI, s.cfg.Namespace, workflows.IncidentWorkflowID(v.ID))
+	}
 	v.Err, v.Form, v.Done = ferr, form, r.URL.Query().Get("done")
 	s.render(w, r, code, "incident", page{Title: d.Status.Title, Poll: int(s.cfg.PollInterval.Milliseconds()), Data: v})
 }

@@ -50,6 +50,10 @@ type Config struct {
 	Now func() time.Time
 	// PollInterval is how often open pages ask for changes (default 5 s).
 	PollInterval time.Duration
+	// TemporalUI is the Temporal Web UI's address (http://127.0.0.1:8233 under worker --dev);
+	// when set, each incident page links to its workflow there for operators. Namespace is the
+	// incidents' namespace in it.
+	TemporalUI, Namespace string
 }
 
 // Server serves the console.

@@ -86,7 +86,7 @@ func startTestStack(t testing.TB, oidc *OIDCConfig) *testStack {
 		oidc.RedirectURL = "http://" + s.http.Listener.Addr().String() + "/oidc/callback"
 	}
 	s.console, err = New(context.Background(), Config{Client: s.client, SigningKey: s.key, Users: users, OIDC: oidc, Templates: set,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PollInterval: time.Second})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), PollInterval: time.Second, TemporalUI: "http://127.0.0.1:8233", Namespace: srv.Namespace()})
 	require.NoError(t, err)
 	s.http.Config.Handler = s.console.Handler()
 	s.http.Start()

@@ -131,7 +131,9 @@ type incidentView struct {
 	Facts       []workflows.LogEntry
 	Record      []workflows.LogEntry
 	// Chart is the incident's timeline as inline SVG (internal/chart), every text escaped.
-	Chart  template.HTML
+	Chart template.HTML
+	// UIURL is the incident's workflow in the Temporal UI, when the console knows the UI.
+	UIURL  string
 	Open   bool
 	CanAct bool
 	Err    *formError
