@@ -49,6 +49,7 @@ func (f *compatFlags) check(ctx context.Context, c client.Client, cfg config.Con
 			"workflow changes this build does not know, this worker will fail their workflow tasks and they will be stuck until a newer build runs them")
 		return nil
 	}
+	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	n, err := engine.CheckCompatible(cctx, c, engine.CompatOptions{
@@ -57,6 +58,6 @@ func (f *compatFlags) check(ctx context.Context, c client.Client, cfg config.Con
 	if err != nil {
 		return fmt.Errorf("refusing to start: %w\n(to start anyway, at the risk of stuck incidents: --skip-compat-check or %s=true)", err, envSkipCompatCheck)
 	}
-	fmt.Fprintf(stderr, "compatibility check: %d open workflow(s) read, none went through a change this build does not know\n", n)
+	fmt.Fprintf(stderr, "compatibility check: %d open workflow(s) read in %s, none went through a change this build does not know\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -154,3 +154,32 @@ func TestCompatibilityCheck(t *testing.T) {
 		return err == nil && n >= 1
 	}, 30*time.Second, 200*time.Millisecond)
 }
+
+// BenchmarkCompatibilityCheck times the worker's start-up check over DefaultCompatLimit open
+// CBP incidents (their whole histories read and every version marker decrypted).
+func BenchmarkCompatibilityCheck(b *testing.B) {
+	dir := b.TempDir()
+	keys, err := codec.ParseKeys("k-test:" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	require.NoError(b, err)
+	s := startStackWith(b, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")}, keys)
+	ctx := context.Background()
+	var last string
+	for range engine.DefaultCompatLimit {
+		last = startIncident(b, s.client, cbpInput(b, nil))
+		status(b, s.client, last)
+	}
+	opts := engine.CompatOptions{Namespace: s.srv.Namespace(), DataConverter: codec.DataConverter(keys)}
+	require.Eventually(b, func() bool {
+		n, err := engine.CheckCompatible(ctx, s.client, opts)
+		require.NoError(b, err)
+		return n == engine.DefaultCompatLimit
+	}, time.Minute, 200*time.Millisecond)
+	resp, err := s.client.DescribeWorkflowExecution(ctx, last, "")
+	require.NoError(b, err)
+	for b.Loop() {
+		n, err := engine.CheckCompatible(ctx, s.client, opts)
+		require.NoError(b, err)
+		require.Equal(b, engine.DefaultCompatLimit, n)
+	}
+	b.ReportMetric(float64(resp.GetWorkflowExecutionInfo().GetHistoryLength()), "events/incident")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -21,6 +22,9 @@ import (
 // DefaultCompatLimit is how many of the most recently started open workflows of each type
 // CheckCompatible reads when CompatOptions.Limit is zero.
 const DefaultCompatLimit = 50
+
+// compatReaders is how many histories CheckCompatible reads at once.
+const compatReaders = 4
 
 // The SDK's version marker (go.temporal.io/sdk/internal: versionMarkerName,
 // versionMarkerChangeIDName, versionMarkerDataName): workflow.GetVersion records a marker named
@@ -100,14 +104,30 @@ func CheckCompatible(ctx context.Context, c client.Client, opts CompatOptions) (
 		if len(execs) > opts.Limit {
 			execs = execs[:opts.Limit]
 		}
-		for _, e := range execs {
-			id, run := e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId()
-			markers, err := versionMarkers(ctx, c, opts.DataConverter, id, run)
-			if err != nil {
+		// Histories are read a few at a time (compatReaders), their results taken in list order.
+		type read struct {
+			markers map[string]workflow.Version
+			err     error
+		}
+		reads := make([]read, len(execs))
+		sem := make(chan struct{}, compatReaders)
+		var wg sync.WaitGroup
+		for i, e := range execs {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				m, err := versionMarkers(ctx, c, opts.DataConverter, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId())
+				reads[i] = read{m, err}
+			})
+		}
+		wg.Wait()
+		for i, e := range execs {
+			id := e.GetExecution().GetWorkflowId()
+			if err := reads[i].err; err != nil {
 				return checked, fmt.Errorf("compatibility check: reading the history of %s: %w", id, err)
 			}
 			checked++
-			for changeID, v := range markers {
+			for changeID, v := range reads[i].markers {
 				known, ok := opts.Known[changeID]
 				if !ok {
 					known = workflow.DefaultVersion
