@@ -28,7 +28,7 @@ type compatFlags struct {
 func addCompatFlags(fs *flag.FlagSet) *compatFlags {
 	f := &compatFlags{}
 	fs.BoolVar(&f.skip, "skip-compat-check", false, "start even when open incidents went through workflow changes this build does not know (they will be stuck on it; default $"+envSkipCompatCheck+")")
-	fs.IntVar(&f.limit, "compat-check-limit", engine.DefaultCompatLimit, "how many of the most recently started open incidents (and digests) the start-up compatibility check reads")
+	fs.IntVar(&f.limit, "compat-check-limit", engine.DefaultCompatLimit, "how many of the most recently started open incidents (and as many digests) the start-up compatibility check reads (0: the default)")
 	return f
 }
 
@@ -43,6 +43,9 @@ func (f *compatFlags) check(ctx context.Context, c client.Client, cfg config.Con
 			return fmt.Errorf("%s=%q: give true or false", envSkipCompatCheck, v)
 		}
 		skip = b
+	}
+	if f.limit < 0 {
+		return fmt.Errorf("--compat-check-limit %d: give how many open incidents to read, at least 1 (0 for %d)", f.limit, engine.DefaultCompatLimit)
 	}
 	if skip {
 		fmt.Fprintln(stderr, "WARNING: the compatibility check is skipped (--skip-compat-check or "+envSkipCompatCheck+"): if open incidents went through "+
