@@ -81,6 +81,7 @@ func runContext(parent context.Context, args []string) error {
 	namespace := fs.String("namespace", "", "Temporal namespace (default $"+config.EnvTemporalNamespace+" or default)")
 	verbose := fs.Bool("v", false, "log at info level (same as --log-level info)")
 	obsFlags := addObservabilityFlags(fs)
+	compat := addCompatFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,6 +134,9 @@ func runContext(parent context.Context, args []string) error {
 		if err := prepareCluster(ctx, c, cfg, logger, os.Stderr); err != nil {
 			return err
 		}
+	}
+	if err := compat.check(ctx, c, cfg, os.Stderr); err != nil {
+		return err
 	}
 	acts, err := engine.NewActivities(cfg)
 	if err != nil {
