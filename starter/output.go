@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -11,11 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -127,47 +124,7 @@ func printStatus(out io.Writer, st workflows.Status, now time.Time) {
 }
 
 // listRow is one incident in `starter list`.
-type listRow struct {
-	IncidentID   string    `json:"incident_id"`
-	Title        string    `json:"title"`
-	Status       string    `json:"status"`
-	NextDeadline time.Time `json:"next_deadline,omitzero"`
-	OverdueCount int64     `json:"overdue_count"`
-	StartedAt    time.Time `json:"started_at"`
-}
-
-func listIncidents(ctx context.Context, tc client.Client, query string) ([]listRow, error) {
-	var rows []listRow
-	var token []byte
-	for {
-		resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
-		if err != nil {
-			return nil, fmt.Errorf("listing incidents: %w", err)
-		}
-		for _, e := range resp.Executions {
-			row := listRow{IncidentID: e.GetExecution().GetWorkflowId(), StartedAt: e.GetStartTime().AsTime()}
-			if p, ok := e.GetMemo().GetFields()["title"]; ok {
-				_ = converter.GetDefaultDataConverter().FromPayload(p, &row.Title)
-			}
-			fields := e.GetSearchAttributes().GetIndexedFields()
-			dc := converter.GetDefaultDataConverter()
-			if p, ok := fields[workflows.SearchIncidentStatus.GetName()]; ok {
-				_ = dc.FromPayload(p, &row.Status)
-			}
-			if p, ok := fields[workflows.SearchNextDeadline.GetName()]; ok {
-				_ = dc.FromPayload(p, &row.NextDeadline)
-			}
-			if p, ok := fields[workflows.SearchOverdueCount.GetName()]; ok {
-				_ = dc.FromPayload(p, &row.OverdueCount)
-			}
-			rows = append(rows, row)
-		}
-		token = resp.NextPageToken
-		if len(token) == 0 {
-			return rows, nil
-		}
-	}
-}
+type listRow = engine.IncidentRow
 
 func printList(out io.Writer, rows []listRow, now time.Time) {
 	if len(rows) == 0 {

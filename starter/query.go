@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/breachflow/breachflow/internal/codec"
 	"github.com/breachflow/breachflow/internal/config"
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/icalexport"
@@ -67,7 +68,11 @@ func cmdList(args []string, out io.Writer) error {
 	if *overdue {
 		query += fmt.Sprintf(" AND %s > 0", workflows.SearchOverdueCount.GetName())
 	}
-	rows, err := listIncidents(context.Background(), tc, query)
+	keys, err := config.Keys()
+	if err != nil {
+		return err
+	}
+	rows, err := engine.ListIncidents(context.Background(), tc, codec.DataConverter(keys), query, 0)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -228,23 +229,18 @@ func runCodecServer(args []string) error {
 // exportKeygen prints a new Ed25519 key pair for signing exports: the private key for whoever
 // exports, the public key for whoever audits.
 func exportKeygen() error {
-	priv, pub, err := audit.GenerateSigningKey()
-	if err != nil {
-		return err
-	}
-	key, err := audit.ParsePublicKey(pub)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("%s=%s\n", config.EnvExportSigningKey, priv)
-	fmt.Printf("%s=%s\n", config.EnvExportVerifyKeys, pub)
-	fmt.Fprintf(os.Stderr, "key %s: keep the signing key secret (or put it in a file named by %s); give the public key to auditors\n", audit.KeyID(key), config.EnvExportSigningKeyFile)
-	return nil
+	return keygen(config.EnvExportSigningKey, config.EnvExportVerifyKeys, config.EnvExportSigningKeyFile, audit.KeyID, "auditors")
 }
 
 // consoleKeygen prints a new Ed25519 key pair for signing actions: the private key for the
 // console, the public key for every worker (which verifies each signed action) and for auditors.
 func consoleKeygen() error {
+	return keygen(config.EnvConsoleSigningKey, config.EnvConsoleVerifyKeys, config.EnvConsoleSigningKeyFile, workflows.SignerKeyID, "workers and auditors")
+}
+
+// keygen prints a new Ed25519 key pair as the two variables that carry it, and on stderr the
+// key's ID and who gets which half.
+func keygen(privVar, pubVar, fileVar string, keyID func(ed25519.PublicKey) string, verifiers string) error {
 	priv, pub, err := audit.GenerateSigningKey()
 	if err != nil {
 		return err
@@ -253,8 +249,8 @@ func consoleKeygen() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s=%s\n", config.EnvConsoleSigningKey, priv)
-	fmt.Printf("%s=%s\n", config.EnvConsoleVerifyKeys, pub)
-	fmt.Fprintf(os.Stderr, "key %s: keep the signing key secret (or put it in a file named by %s); give the public key to workers and auditors\n", workflows.SignerKeyID(key), config.EnvConsoleSigningKeyFile)
+	fmt.Printf("%s=%s\n", privVar, priv)
+	fmt.Printf("%s=%s\n", pubVar, pub)
+	fmt.Fprintf(os.Stderr, "key %s: keep the signing key secret (or put it in a file named by %s); give the public key to %s\n", keyID(key), fileVar, verifiers)
 	return nil
 }

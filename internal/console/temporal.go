@@ -10,8 +10,6 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/workflows"
@@ -21,14 +19,7 @@ import (
 // and notice preview (queries), and the coordinator actions (signed Updates).
 
 // listRow is one incident in the list.
-type listRow struct {
-	IncidentID   string
-	Title        string
-	Status       string
-	NextDeadline time.Time
-	OverdueCount int64
-	StartedAt    time.Time
-}
+type listRow = engine.IncidentRow
 
 // listQuery is the visibility query of a filter: open (default), overdue, closed or all.
 func listQuery(filter string) string {
@@ -47,36 +38,7 @@ func listQuery(filter string) string {
 }
 
 func (s *Server) listIncidents(ctx context.Context, query string) ([]listRow, error) {
-	var rows []listRow
-	var token []byte
-	dc := converter.GetDefaultDataConverter()
-	for {
-		resp, err := s.cfg.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
-		if err != nil {
-			return nil, fmt.Errorf("listing incidents: %w", err)
-		}
-		for _, e := range resp.Executions {
-			row := listRow{IncidentID: e.GetExecution().GetWorkflowId(), StartedAt: e.GetStartTime().AsTime()}
-			if p, ok := e.GetMemo().GetFields()["title"]; ok {
-				_ = dc.FromPayload(p, &row.Title)
-			}
-			fields := e.GetSearchAttributes().GetIndexedFields()
-			if p, ok := fields[workflows.SearchIncidentStatus.GetName()]; ok {
-				_ = dc.FromPayload(p, &row.Status)
-			}
-			if p, ok := fields[workflows.SearchNextDeadline.GetName()]; ok {
-				_ = dc.FromPayload(p, &row.NextDeadline)
-			}
-			if p, ok := fields[workflows.SearchOverdueCount.GetName()]; ok {
-				_ = dc.FromPayload(p, &row.OverdueCount)
-			}
-			rows = append(rows, row)
-		}
-		token = resp.NextPageToken
-		if len(token) == 0 || len(rows) >= maxListed {
-			return rows, nil
-		}
-	}
+	return engine.ListIncidents(ctx, s.cfg.Client, s.cfg.DataConverter, query, maxListed)
 }
 
 // maxListed bounds the list page; narrow it with a filter or a search.
