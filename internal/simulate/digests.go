@@ -118,11 +118,9 @@ func runDigest(ctx context.Context, acts *activities.Activities, evs []digestEve
 				delivered = j + 1
 				post(j + 1)
 			}
-			if wait := e.at.Sub(env.Now()); wait > 0 {
-				env.RegisterDelayedCallback(fire, wait)
-			} else {
-				fire()
-			}
+			// Always through the environment, even when due now: signals fired one after
+			// another from one callback fill its queue, which only the caller could drain.
+			env.RegisterDelayedCallback(fire, max(e.at.Sub(env.Now()), 0))
 		}
 		// Callbacks due now run before the workflow starts: re-post to run after it.
 		first := next
