@@ -167,14 +167,27 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) startIncident(w http.ResponseWriter, r *http.Request) {
 	sess := sessionOf(r)
 	text := r.PostFormValue("file")
+	var uploadErr string
 	if f, _, err := r.FormFile("upload"); err == nil {
-		b, rerr := io.ReadAll(io.LimitReader(f, maxUpload))
+		// One byte more than allowed tells a file too large from one that fits: never start an
+		// incident from a silently truncated file.
+		b, rerr := io.ReadAll(io.LimitReader(f, maxUpload+1))
 		f.Close()
-		if rerr == nil && len(b) > 0 {
+		switch {
+		case rerr != nil:
+			uploadErr = "upload: the file could not be read: " + rerr.Error() + "; upload it again or paste it"
+		case len(b) > maxUpload:
+			uploadErr = fmt.Sprintf("upload: the file is larger than %d KiB: an incident file is a few KiB; check you chose the right file", maxUpload>>10)
+		case len(b) > 0:
 			text = string(b)
 		}
 	}
 	v := newView{File: text, CSRF: sess.CSRF, Now: r.PostFormValue("discovered_now") == "yes"}
+	if uploadErr != "" {
+		v.Errors = []fieldError{{Msg: uploadErr}}
+		s.render(w, r, http.StatusUnprocessableEntity, "new", page{Title: "Start an incident", Data: v})
+		return
+	}
 	if sess.Auditor {
 		v.Errors = []fieldError{{Msg: "you have read-only (auditor) access: you cannot start incidents"}}
 		s.render(w, r, http.StatusForbidden, "new", page{Title: "Start an incident", Data: v})
