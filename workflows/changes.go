@@ -18,4 +18,5 @@ var KnownChanges = map[string]workflow.Version{
 	ChangeRedraftAgain:       1,
 	ChangeSendHeartbeat:      1,
 	ChangeEscalationDigest:   1,
+	ChangeEndInOwnTask:       1,
 }

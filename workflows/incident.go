@@ -58,6 +58,9 @@ type incident struct {
 	// actions counts the actions taken in this run, so a re-render knows whether one came in
 	// while it ran.
 	actions int
+	// lastUpdateTask marks the workflow task in which an Update handler last started or
+	// returned, so the run can end in a task that carried none (endInOwnTask).
+	lastUpdateTask taskMark
 	// dateAnchors is set when a date fact anchors a clock at the date it gives (ChangeDateFactAnchor).
 	dateAnchors bool
 	// continuing is set once the run is handing over to a new one: no delivery starts, and
@@ -204,11 +207,65 @@ func (w *incident) run(ctx workflow.Context) (*IncidentResult, error) {
 			return nil, err
 		}
 	}
-	// Let any update that is still returning finish before the run completes.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	// Let any update that is still returning finish, and end in a task of its own, before the
+	// run completes.
+	if err := w.endInOwnTask(ctx, func() bool {
+		return len(w.delivering) == 0 && workflow.AllHandlersFinished(ctx)
+	}); err != nil {
 		return nil, err
 	}
 	return w.result(workflow.Now(ctx)), nil
+}
+
+// ChangeEndInOwnTask is the workflow.GetVersion change ID under which a run ends (completes or
+// continues as new) in a workflow task that carried no Update. The server refuses a task that
+// completes the run when an event (an activity result, a fired timer, a signal) arrived while
+// the worker was running it, and aborts the Updates the task accepted with it: the caller of a
+// close that arrived together with a delivery's result was told "unexpected workflow task
+// failure" and the close was lost. Ending one short timer later puts the Updates in a task that
+// only answers them, which the server cannot refuse that way; the task that ends the run may
+// still be refused and run again, with nobody's action in it.
+const ChangeEndInOwnTask = "end-in-own-task"
+
+// endInOwnTask waits until ready, then, under ChangeEndInOwnTask, if an Update was accepted or
+// answered in the current workflow task, waits one short timer (a millisecond) so that the run
+// ends in the next task, and again while Updates keep arriving (at most a few times: validators
+// refuse new work once the incident is closed). ready must come true again after each wait.
+func (w *incident) endInOwnTask(ctx workflow.Context, ready func() bool) error {
+	if err := workflow.Await(ctx, ready); err != nil {
+		return err
+	}
+	if workflow.GetVersion(ctx, ChangeEndInOwnTask, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	for range 5 {
+		if w.lastUpdateTask != currentTask(ctx) {
+			return nil
+		}
+		if err := workflow.Sleep(ctx, time.Millisecond); err != nil {
+			return err
+		}
+		if err := workflow.Await(ctx, ready); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// taskMark tells workflow tasks apart by the history length at the task's start, which the SDK
+// sets once per task. The time-skipping test environment reports no history length; there the
+// workflow time stands in (not on a server: a local activity moves it within one task), and
+// tasks at one instant look alike, which only makes endInOwnTask wait where it need not.
+type taskMark struct {
+	length int
+	at     time.Time
+}
+
+func currentTask(ctx workflow.Context) taskMark {
+	if n := workflow.GetInfo(ctx).GetCurrentHistoryLength(); n > 0 {
+		return taskMark{length: n}
+	}
+	return taskMark{at: workflow.Now(ctx)}
 }
 
 // ChangeStrictStart is the workflow.GetVersion change ID under which a new incident's input is
@@ -235,7 +292,7 @@ func (w *incident) historyFull(ctx workflow.Context) bool {
 // resume in the new run with the same content, so the same Message-ID.
 func (w *incident) continueAsNew(ctx workflow.Context) error {
 	w.continuing = true
-	if err := workflow.Await(ctx, func() bool {
+	if err := w.endInOwnTask(ctx, func() bool {
 		return len(w.delivering) == 0 && len(w.drafting) == 0 && workflow.AllHandlersFinished(ctx)
 	}); err != nil {
 		return err

@@ -85,6 +85,8 @@ func register[In any](ctx workflow.Context, w *incident, u UpdateDef[In], fn fun
 		return w.mayAct(p, u.Name, &in)
 	}
 	handler := func(ctx workflow.Context, in In) (Status, error) {
+		w.lastUpdateTask = currentTask(ctx)
+		defer func() { w.lastUpdateTask = currentTask(ctx) }()
 		var p Proof
 		if a := attestationOf(&in); a != nil {
 			p = Proof{Subject: a.Subject, Verified: true}

@@ -116,18 +116,14 @@ func startCBP(t *testing.T, c client.Client) (string, workflows.StartIncidentInp
 	return startIncident(t, c, in), in
 }
 
+// update sends an Update the way the starter and the console do (engine.SendUpdate).
 func update(t testing.TB, c client.Client, id, name string, arg any) (workflows.Status, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
 	var st workflows.Status
-	if err != nil {
-		return st, err
-	}
-	return st, h.Get(ctx, &st)
+	err := engine.SendUpdate(ctx, c, id, name, arg, &st)
+	return st, err
 }
 
 func status(t testing.TB, c client.Client, id string) workflows.Status {

@@ -36,6 +36,21 @@ func TestRecordHistory(t *testing.T) {
 	t.Run("law", recordLaw)
 	t.Run("signed", recordSigned)
 	t.Run("digest", recordDigest)
+	t.Run("end-own-task", recordEndOwnTask)
+}
+
+// recordEndOwnTask: a forced close while the first notices are being sent; the close is
+// answered in one workflow task and the run ends in the next (workflows.ChangeEndInOwnTask):
+//
+//	BREACHFLOW_RECORD_HISTORY=1 go test ./internal/e2e/ -run TestRecordHistory/end-own-task
+func recordEndOwnTask(t *testing.T) {
+	dir := t.TempDir()
+	s := startStack(t, dir, &activities.Outbox{Dir: filepath.Join(dir, "outbox")})
+	id, _ := startCBP(t, s.client)
+	must := mustUpdate(t, s, id)
+	must(workflows.UpdateComplete, workflows.CompleteInput{Obligation: "triage", By: "coordinator"})
+	must(workflows.UpdateClose, workflows.CloseInput{By: "coordinator", Force: true, Reason: "closed while notices are sent"})
+	writeHistory(t, s, id, "incident-end-own-task.json")
 }
 
 // recordSigned records an incident whose actions are signed by a console, as the web console
