@@ -2,11 +2,12 @@ package workflows_test
 
 import (
 	"encoding/json"
-	"github.com/breachflow/breachflow/playbook"
-	"go.temporal.io/sdk/testsuite"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/breachflow/breachflow/playbook"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/stretchr/testify/require"
 
