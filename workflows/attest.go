@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 )
 
@@ -24,6 +25,11 @@ type Attestation struct {
 	KeyID string `json:"key_id"`
 	// SignedAt is when the signer signed the action.
 	SignedAt time.Time `json:"signed_at"`
+	// UpdateID is the ID of the one Update that may carry this action: the signer picks it and
+	// sends the Update under it. The server takes an Update ID once, so a signed action captured
+	// and sent again is either the same Update (answered as before, applied once) or refused
+	// (another ID). Actions signed before it existed have none.
+	UpdateID string `json:"update_id,omitempty"`
 	// Signature is Ed25519 over ActionBytes.
 	Signature []byte `json:"signature"`
 }
@@ -49,7 +55,8 @@ const actionDomain = "breachflow-action-v1"
 
 // ActionBytes is the canonical text a signer signs: the incident, the Update's name, the input
 // without its attestation (its JSON encoding, so every field — obligation, content hash, value,
-// reason — is bound), the subject, the name and the time of signing.
+// reason — is bound), the subject, the name, the time of signing and the Update ID (when the
+// attestation names one: signatures made before it existed verify as they were made).
 func ActionBytes(incidentID, update string, input Signable, a *Attestation) ([]byte, error) {
 	if a == nil {
 		return nil, errors.New("no attestation")
@@ -62,7 +69,11 @@ func ActionBytes(incidentID, update string, input Signable, a *Attestation) ([]b
 	if err != nil {
 		return nil, fmt.Errorf("encoding the action: %w", err)
 	}
-	head, err := json.Marshal([]string{actionDomain, incidentID, update, a.Subject, a.Name, a.KeyID, a.SignedAt.UTC().Format(time.RFC3339Nano)})
+	fields := []string{actionDomain, incidentID, update, a.Subject, a.Name, a.KeyID, a.SignedAt.UTC().Format(time.RFC3339Nano)}
+	if a.UpdateID != "" {
+		fields = append(fields, a.UpdateID)
+	}
+	head, err := json.Marshal(fields)
 	if err != nil {
 		return nil, err
 	}
@@ -70,12 +81,16 @@ func ActionBytes(incidentID, update string, input Signable, a *Attestation) ([]b
 }
 
 // SignAction signs an action on behalf of an authenticated person and attaches the attestation
-// to the input.
-func SignAction(priv ed25519.PrivateKey, incidentID, update string, input Signable, subject, name string, at time.Time) error {
+// to the input. The action may only be sent as the Update with ID updateID (UpdateIDOf gives it
+// back; engine.SendUpdate uses it).
+func SignAction(priv ed25519.PrivateKey, incidentID, update, updateID string, input Signable, subject, name string, at time.Time) error {
 	if subject == "" {
 		return errors.New("signing an action: no subject")
 	}
-	a := &Attestation{Subject: subject, Name: name, KeyID: SignerKeyID(priv.Public().(ed25519.PublicKey)), SignedAt: at.UTC()}
+	if updateID == "" {
+		return errors.New("signing an action: no Update ID")
+	}
+	a := &Attestation{Subject: subject, Name: name, KeyID: SignerKeyID(priv.Public().(ed25519.PublicKey)), SignedAt: at.UTC(), UpdateID: updateID}
 	msg, err := ActionBytes(incidentID, update, input, a)
 	if err != nil {
 		return err
@@ -104,4 +119,22 @@ func VerifyAction(trusted map[string]ed25519.PublicKey, incidentID, update strin
 		return errors.New("the action's signature does not match its content: it was altered after signing, or signed for another incident")
 	}
 	return nil
+}
+
+// UpdateIDOf is the Update ID a signed input (a pointer or a value) was signed for, or ""
+// (unsigned, or signed before signatures named one). For clients, not for workflow code.
+func UpdateIDOf(input any) string {
+	if input == nil {
+		return ""
+	}
+	if _, ok := input.(Signable); !ok {
+		// A value: its methods are on the pointer.
+		p := reflect.New(reflect.TypeOf(input))
+		p.Elem().Set(reflect.ValueOf(input))
+		input = p.Interface()
+	}
+	if a := attestationOf(input); a != nil {
+		return a.UpdateID
+	}
+	return ""
 }

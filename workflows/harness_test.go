@@ -142,6 +142,9 @@ func (h *harness) do(at time.Duration, name string, arg any, wantErr string) {
 	h.steps = append(h.steps, r)
 	id := fmt.Sprintf("step-%d", len(h.steps))
 	h.env.RegisterDelayedCallback(func() {
+		if signed := workflows.UpdateIDOf(arg); signed != "" {
+			id = signed // a signed action goes under the Update ID it was signed for
+		}
 		h.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) { r.done, r.err = true, err },
@@ -157,10 +160,23 @@ func (h *harness) do(at time.Duration, name string, arg any, wantErr string) {
 
 // doLate is do with an argument computed when the step runs (e.g. from a query).
 func (h *harness) doLate(at time.Duration, name string, arg func() any, wantErr string) {
+	h.doUnder(at, "", name, arg, wantErr)
+}
+
+// doUnder is doLate under a given Update ID; "" picks the one a signed input was signed for,
+// or a step number.
+func (h *harness) doUnder(at time.Duration, updateID, name string, arg func() any, wantErr string) {
 	r := &stepResult{name: name, at: at, wantErr: wantErr}
 	h.steps = append(h.steps, r)
 	id := fmt.Sprintf("step-%d", len(h.steps))
 	h.env.RegisterDelayedCallback(func() {
+		in := arg()
+		switch signed := workflows.UpdateIDOf(in); {
+		case updateID != "":
+			id = updateID
+		case signed != "":
+			id = signed // a signed action goes under the Update ID it was signed for
+		}
 		h.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) { r.done, r.err = true, err },
@@ -170,7 +186,7 @@ func (h *harness) doLate(at time.Duration, name string, arg func() any, wantErr 
 					r.status = st
 				}
 			},
-		}, arg())
+		}, in)
 	}, at)
 }
 

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"time"
 
@@ -116,8 +117,17 @@ func (w *incident) checkAttested(ctx workflow.Context, update string, in any) (P
 	if err := VerifyAction(w.trusted, w.st.IncidentID, update, in.(Signable)); err != nil {
 		return Proof{}, fmt.Errorf("signed action refused: %w; sign in to a console this worker trusts (%s) and act again", err, trustedHint(w.trusted))
 	}
-	// A signature is good for one act, now: one captured from a request and sent again later
-	// is refused (validators never run on replay, so the workflow clock here is the arrival).
+	// A signature is good for one act: for the one Update it names (the server takes an Update
+	// ID once, so the same action sent again is answered, not applied again)...
+	u := workflow.GetCurrentUpdateInfo(ctx)
+	switch {
+	case a.UpdateID == "":
+		return Proof{}, errors.New("signed action refused: the signature names no Update ID, so it could be sent again as another action; the console that signed it is older than this worker: upgrade it and act again")
+	case u == nil || u.ID != a.UpdateID:
+		return Proof{}, fmt.Errorf("signed action refused: it was signed for Update %s and arrived as another Update: a signed action is sent once, under the ID it was signed for; act again in the console", a.UpdateID)
+	}
+	// ...and now: one captured from a request and sent again later is refused (validators
+	// never run on replay, so the workflow clock here is the arrival).
 	now := workflow.Now(ctx)
 	switch {
 	case a.SignedAt.Before(now.Add(-MaxSignatureAge)):

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/breachflow/breachflow/playbook"
@@ -36,7 +37,7 @@ func sign[In any, P interface {
 	*In
 	workflows.Signable
 }](c *console, incident, update string, in In, subject, name string) *In {
-	require.NoError(c.t, workflows.SignAction(c.priv, incident, update, P(&in), subject, name, c.now()))
+	require.NoError(c.t, workflows.SignAction(c.priv, incident, update, uuid.NewString(), P(&in), subject, name, c.now()))
 	return &in
 }
 
@@ -85,6 +86,22 @@ func TestSignedActionsAreVerified(t *testing.T) {
 		stale = sign(good, id, workflows.UpdateApprove, approve(""), "local:bob", "bob@agency.example")
 	}, hour+2*time.Minute)
 	h.doLate(hour+20*time.Minute, workflows.UpdateApprove, func() any { return stale }, "more than 15m0s before it reached the incident")
+	// A signature is for the one Update it names: captured and sent at once as another Update,
+	// it is refused; one that names no Update (an older console) is refused too.
+	var captured any
+	h.env.RegisterDelayedCallback(func() {
+		captured = sign(good, id, workflows.UpdateApprove, approve(""), "local:bob", "bob@agency.example")
+	}, 2*hour+3*time.Minute+30*time.Second)
+	h.doUnder(2*hour+3*time.Minute+40*time.Second, "replayed-under-another-id", workflows.UpdateApprove, func() any { return captured }, "arrived as another Update")
+	h.doLate(2*hour+3*time.Minute+50*time.Second, workflows.UpdateApprove, func() any {
+		in := approve("")
+		a := &workflows.Attestation{Subject: "local:bob", Name: "bob@agency.example", KeyID: workflows.SignerKeyID(good.pub), SignedAt: h.env.Now()}
+		msg, err := workflows.ActionBytes(id, workflows.UpdateApprove, &in, a)
+		require.NoError(t, err)
+		a.Signature = ed25519.Sign(good.priv, msg)
+		in.Attestation = a
+		return &in
+	}, "names no Update ID")
 	h.doLate(2*hour+4*time.Minute, workflows.UpdateApprove, func() any {
 		return sign(good, id, workflows.UpdateApprove, approve("carol@agency.example"), "local:bob", "bob@agency.example")
 	}, "is not the person who signed")

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -131,4 +132,42 @@ func TestAuditFlagsTamperedSignedAction(t *testing.T) {
 			require.Equal(t, string(workflows.ActionWaived), e.Action)
 		}
 	}
+}
+
+// TestAuditFlagsSignedActionUnderAnotherUpdate: a signature names the Update it may arrive as;
+// the same signed action accepted under another Update ID (sent again by someone who captured
+// it, and taken by a worker older than that check) is a problem, and under its own ID it
+// verifies. A signature that names no Update (made before they did) still verifies as made.
+func TestAuditFlagsSignedActionUnderAnotherUpdate(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	keys := map[string]ed25519.PublicKey{workflows.SignerKeyID(pub): pub}
+	const incident = "INC-1"
+	in := &workflows.CompleteInput{Obligation: "triage"}
+	require.NoError(t, workflows.SignAction(priv, incident, workflows.UpdateComplete, "update-7", in, "local:alice", "alice@agency.example", time.Now()))
+
+	check := func(updateID string, in *workflows.CompleteInput) (*builder, Entry) {
+		b := &builder{consoleKeys: keys, incidentID: incident}
+		e := Entry{Run: 1, EventID: 12}
+		b.checkSigned(&e, workflows.UpdateComplete, updateID, in)
+		return b, e
+	}
+	b, e := check("update-7", in)
+	require.Equal(t, ProofVerified, e.Proof)
+	require.Empty(t, b.problems)
+
+	b, e = check("update-8", in)
+	require.Equal(t, ProofInvalid, e.Proof)
+	require.Len(t, b.problems, 1)
+	require.Contains(t, b.problems[0], "signed for Update update-7 but accepted as Update update-8")
+
+	// An older console's signature: no Update ID in the attestation or in the signed bytes.
+	old := &workflows.CompleteInput{Obligation: "triage"}
+	a := &workflows.Attestation{Subject: "local:alice", Name: "alice@agency.example", KeyID: workflows.SignerKeyID(pub), SignedAt: time.Now().UTC()}
+	msg, err := workflows.ActionBytes(incident, workflows.UpdateComplete, old, a)
+	require.NoError(t, err)
+	a.Signature = ed25519.Sign(priv, msg)
+	old.Attestation = a
+	b, e = check("any-id", old)
+	require.Equal(t, ProofVerified, e.Proof, "%v", b.problems)
 }

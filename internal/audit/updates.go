@@ -122,7 +122,7 @@ func (b *builder) updateAccepted(base Entry, a *historypb.WorkflowExecutionUpdat
 		details = append(details, "input not readable: "+err.Error())
 	} else if what = describe(in); what.action != "" {
 		e.Actor, e.Obligation, e.Action = what.by, what.obligation, what.action
-		b.checkSigned(&e, name, in)
+		b.checkSigned(&e, name, req.GetMeta().GetUpdateId(), in)
 		e.Input = reflect.ValueOf(in).Elem().Interface()
 		details = what.details
 	} else {
@@ -166,7 +166,11 @@ func (b *builder) updateCompleted(a *historypb.WorkflowExecutionUpdateCompletedE
 // attested person (as the workflow recorded it); its signature is verified here, from the input
 // in the history, against the console keys the audit was given, so the proof does not rest on
 // the worker that accepted it. A signature that does not verify is a problem.
-func (b *builder) checkSigned(e *Entry, update string, in any) {
+//
+// A signature that names an Update ID must have arrived as that Update: the same signed action
+// under another ID was sent again by someone other than the console (the workflow refuses it
+// since signatures name their Update; one accepted by an older worker is a problem here).
+func (b *builder) checkSigned(e *Entry, update, updateID string, in any) {
 	s, ok := in.(workflows.Signable)
 	if !ok {
 		return
@@ -189,6 +193,9 @@ func (b *builder) checkSigned(e *Entry, update string, in any) {
 	case err != nil:
 		e.Proof = ProofInvalid
 		b.problems = append(b.problems, fmt.Sprintf("run %d event %d: %s by %s (%s): %v", e.Run, e.EventID, update, e.Actor, a.Subject, err))
+	case a.UpdateID != "" && a.UpdateID != updateID:
+		e.Proof = ProofInvalid
+		b.problems = append(b.problems, fmt.Sprintf("run %d event %d: %s by %s (%s): signed for Update %s but accepted as Update %s: the signed action was sent again", e.Run, e.EventID, update, e.Actor, a.Subject, a.UpdateID, updateID))
 	default:
 		e.Proof = ProofVerified
 	}

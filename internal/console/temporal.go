@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/breachflow/breachflow/internal/engine"
@@ -109,7 +111,9 @@ type signedInput[In any] interface {
 // error is the validator's refusal, verbatim.
 func update[In any, P signedInput[In]](ctx context.Context, s *Server, sess *Session, id string, u workflows.UpdateDef[In], in In) (workflows.Status, error) {
 	var st workflows.Status
-	if err := workflows.SignAction(s.cfg.SigningKey, id, u.Name, P(&in), sess.Subject, sess.Actor(), s.cfg.Now()); err != nil {
+	// A fresh Update ID per action: engine.SendUpdate sends it under that ID, so the signature
+	// cannot be sent again as another action.
+	if err := workflows.SignAction(s.cfg.SigningKey, id, u.Name, uuid.NewString(), P(&in), sess.Subject, sess.Actor(), s.cfg.Now()); err != nil {
 		return st, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/breachflow/breachflow/activities"
@@ -38,7 +40,7 @@ func (s *signer) keys() map[string]ed25519.PublicKey {
 // sign signs in as subject/name and returns the input, signed.
 func (s *signer) sign(t testing.TB, incident, update string, in workflows.Signable, subject, name string) workflows.Signable {
 	t.Helper()
-	require.NoError(t, workflows.SignAction(s.priv, incident, update, in, subject, name, time.Now()))
+	require.NoError(t, workflows.SignAction(s.priv, incident, update, uuid.NewString(), in, subject, name, time.Now()))
 	return in
 }
 

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/breachflow/breachflow/workflows"
+
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
 )
@@ -24,9 +26,16 @@ var UpdatesResent atomic.Int64
 // failure", though the person did nothing wrong. SendUpdate then sends it again under the same
 // Update ID, which the server deduplicates, so an Update that did take effect is never applied
 // twice; the person sees the answer instead of a failure to retry by hand.
+//
+// A signed action goes under the Update ID it was signed for (workflows.UpdateIDOf); any other
+// under a new one.
 func SendUpdate(ctx context.Context, c client.Client, workflowID, name string, arg, result any) error {
+	updateID := workflows.UpdateIDOf(arg)
+	if updateID == "" {
+		updateID = uuid.NewString()
+	}
 	opts := client.UpdateWorkflowOptions{
-		UpdateID:     uuid.NewString(),
+		UpdateID:     updateID,
 		WorkflowID:   workflowID,
 		UpdateName:   name,
 		Args:         []any{arg},
