@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/breachflow/breachflow/internal/engine"
+	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -212,4 +213,48 @@ func printActors(out io.Writer, st workflows.Status) {
 		fmt.Fprintln(out, "\nWho acted (signed: proven by the console's signature; asserted: as typed):")
 		fmt.Fprintln(out, strings.Join(lines, "\n"))
 	}
+}
+
+// printRules prints the rule behind each obligation that has one: its citation, whether its
+// words were read in the primary text, and the words themselves, wrapped.
+func printRules(out io.Writer, rules []workflows.Rule) {
+	fmt.Fprintln(out, "\nRULES")
+	for _, r := range rules {
+		if r.Citation == "" && r.Quote == "" {
+			continue
+		}
+		line := "  " + r.Obligation + ": " + r.Citation
+		if r.Source != "" {
+			line += " (" + r.Source + " source)"
+		}
+		if r.DeadlineKind == playbook.DeadlineInternalTarget {
+			line += "; its deadline is an internal target, not set by a rule"
+		}
+		fmt.Fprintln(out, line)
+		if r.Quote != "" {
+			for _, l := range wrap("\u201c"+r.Quote+"\u201d", 92) {
+				fmt.Fprintln(out, "    "+l)
+			}
+		}
+	}
+}
+
+// wrap breaks text into lines of at most width runes at spaces (a longer word stays whole).
+func wrap(text string, width int) []string {
+	var lines []string
+	var cur []rune
+	for _, w := range strings.Fields(text) {
+		if len(cur) > 0 && len(cur)+1+len([]rune(w)) > width {
+			lines = append(lines, string(cur))
+			cur = cur[:0]
+		}
+		if len(cur) > 0 {
+			cur = append(cur, ' ')
+		}
+		cur = append(cur, []rune(w)...)
+	}
+	if len(cur) > 0 {
+		lines = append(lines, string(cur))
+	}
+	return lines
 }

@@ -70,3 +70,22 @@ func TestPrintStatusMarksAssertedActions(t *testing.T) {
 		require.Contains(t, out.String(), want)
 	}
 }
+
+// TestPrintRules: status --rules names each obligation's rule and source, wraps the rule's
+// words, says when a deadline is an internal target, and skips obligations with no rule.
+func TestPrintRules(t *testing.T) {
+	var out bytes.Buffer
+	printRules(&out, []workflows.Rule{
+		{Obligation: "congress", Citation: "FISMA 2014 sec. 2(d)(1)", Source: "primary", Quote: strings.Repeat("word ", 40) + "end"},
+		{Obligation: "triage", Citation: "DHS guidance", DeadlineKind: "internal_target"},
+		{Obligation: "none"},
+	})
+	got := out.String()
+	require.Contains(t, got, "  congress: FISMA 2014 sec. 2(d)(1) (primary source)\n    \u201cword word")
+	require.Contains(t, got, "end\u201d\n")
+	require.Contains(t, got, "  triage: DHS guidance; its deadline is an internal target, not set by a rule\n")
+	require.NotContains(t, got, "none")
+	for _, l := range strings.Split(got, "\n") {
+		require.LessOrEqual(t, len([]rune(l)), 96, "wrapped: %q", l)
+	}
+}

@@ -22,18 +22,48 @@ import (
 
 func cmdStatus(args []string, out io.Writer) error {
 	c := newCommon("status")
+	withRules := c.fs.Bool("rules", false, "also print the rule behind each obligation: citation, source and the rule's own words")
 	pos, err := c.parse(args, 1)
 	if err != nil {
 		return err
 	}
-	st, err := c.status(pos[0])
+	if !*withRules {
+		st, err := c.status(pos[0])
+		if err != nil {
+			return err
+		}
+		if c.asJSON {
+			return printJSON(out, st)
+		}
+		printStatus(out, st, time.Now())
+		return nil
+	}
+	tc, err := c.dial()
 	if err != nil {
 		return err
 	}
+	defer tc.Close()
+	ctx := context.Background()
+	st, err := queryStatus(ctx, tc, pos[0])
+	if err != nil {
+		return err
+	}
+	var rules []workflows.Rule
+	v, err := tc.QueryWorkflow(ctx, workflows.IncidentWorkflowID(pos[0]), "", workflows.QueryRules)
+	if err != nil {
+		return fmt.Errorf("querying the rules of %s (a worker older than --rules does not answer it): %w", pos[0], err)
+	}
+	if err := v.Get(&rules); err != nil {
+		return err
+	}
 	if c.asJSON {
-		return printJSON(out, st)
+		return printJSON(out, struct {
+			workflows.Status
+			Rules []workflows.Rule `json:"rules"`
+		}{st, rules})
 	}
 	printStatus(out, st, time.Now())
+	printRules(out, rules)
 	return nil
 }
 

@@ -50,6 +50,10 @@ const (
 	// QueryLogPage returns one page of the record (LogPage; argument LogPageRequest), bounded so
 	// the answer stays far below Temporal's payload limit however long the incident runs.
 	QueryLogPage = "log-page"
+	// QueryRules returns the rule behind each obligation as the incident's playbook states it
+	// ([]Rule): citation, the rule's own words and whether they were read in the primary text.
+	// Not part of Status, which every Update's result carries into the history.
+	QueryRules = "rules"
 )
 
 // Incident status values, also stored in the IncidentStatus search attribute.

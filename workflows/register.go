@@ -27,6 +27,11 @@ func (w *incident) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryLogPage, w.logPage); err != nil {
 		return err
 	}
+	if err := workflow.SetQueryHandler(ctx, QueryRules, func() ([]Rule, error) {
+		return RulesOf(&w.st.Playbook), nil
+	}); err != nil {
+		return err
+	}
 	u := Updates
 	for _, err := range []error{
 		register(ctx, w, u.Complete, w.complete, withBudget(w, w.validateComplete)),

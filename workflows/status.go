@@ -176,3 +176,26 @@ func rolesNotified(pb *playbook.Playbook) []string {
 	}
 	return slices.Sorted(maps.Keys(set))
 }
+
+// Rule is the rule behind one obligation, as the incident's playbook states it (QueryRules).
+type Rule struct {
+	Obligation string `json:"obligation"`
+	// Citation names the rule, e.g. "FISMA 2014 sec. 2(d)(1)"; empty when none.
+	Citation string `json:"citation,omitempty"`
+	// Quote is the rule's own words, where its text was read.
+	Quote string `json:"quote,omitempty"`
+	// Source is primary (the rule's text was read) or secondary; empty when not said.
+	Source string `json:"source,omitempty"`
+	// DeadlineKind is legal, internal_target (a deadline the organization set itself: no rule
+	// sets it) or empty (no deadline).
+	DeadlineKind string `json:"deadline_kind,omitempty"`
+}
+
+// RulesOf lists the rule behind every obligation of a playbook, in its order.
+func RulesOf(pb *playbook.Playbook) []Rule {
+	out := make([]Rule, 0, len(pb.Obligations))
+	for _, o := range pb.Obligations {
+		out = append(out, Rule{Obligation: o.ID, Citation: o.Citation, Quote: o.Quote, Source: o.Source, DeadlineKind: o.DeadlineKind()})
+	}
+	return out
+}

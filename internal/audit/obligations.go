@@ -24,9 +24,13 @@ const (
 // ObligationAudit is one obligation's account: its deadline, when and by whom it was done (or
 // waived, and why), and whether the deadline was met or missed and by how much.
 type ObligationAudit struct {
-	ID           string    `json:"id"`
-	Title        string    `json:"title"`
-	Citation     string    `json:"citation,omitempty"`
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Citation string `json:"citation,omitempty"`
+	// Quote is the rule's own words and Source whether they were read in the primary text, as
+	// the incident's playbook (in its first history) states them.
+	Quote        string    `json:"quote,omitempty"`
+	Source       string    `json:"source,omitempty"`
 	State        string    `json:"state"`
 	AnchorAt     time.Time `json:"anchor_at,omitzero"`
 	Deadline     time.Time `json:"deadline,omitzero"`
@@ -106,5 +110,17 @@ func judge(a *ObligationAudit, o workflows.ObligationStatus, asOf time.Time, clo
 	a.Outcome, a.Margin, a.Verdict = j.Outcome, j.Margin, j.Phrase(time.UTC)
 	if !closed && !j.Done && (j.Outcome == OutcomeOpen || j.Outcome == OutcomeMissed || j.Outcome == OutcomeNotDone) {
 		a.Verdict += " as of " + stamp(asOf)
+	}
+}
+
+// addRules adds the rule's words and source to each obligation from the incident's playbook.
+func addRules(obligations []ObligationAudit, pb *playbook.Playbook) {
+	if pb == nil {
+		return
+	}
+	for i := range obligations {
+		if def := pb.Obligation(obligations[i].ID); def != nil {
+			obligations[i].Quote, obligations[i].Source = def.Quote, def.Source
+		}
 	}
 }

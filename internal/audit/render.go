@@ -183,6 +183,15 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 					stamp(doneAt(o)), md(orDash(o.DoneBy)), md(outcomeText(o)))
 			}
 		}
+		if rules := rulesOf(ir.Obligations); len(rules) > 0 {
+			ew.printf("\n### The rules behind the deadlines\n\n")
+			for _, o := range rules {
+				ew.printf("- **%s** — %s\n", md(o.ID), md(ruleLabel(o)))
+				if o.Quote != "" {
+					ew.printf("  > %s\n", md(o.Quote))
+				}
+			}
+		}
 		if len(ir.Notes) > 0 {
 			ew.printf("\n### Notes\n\n")
 			for _, n := range ir.Notes {
@@ -311,4 +320,28 @@ func actorLabel(e Entry) string {
 		return e.Actor + " (" + e.Proof + ")"
 	}
 	return e.Actor + " (" + e.Proof + ": " + e.Subject + ")"
+}
+
+// rulesOf is the obligations that cite a rule or quote one.
+func rulesOf(obligations []ObligationAudit) []ObligationAudit {
+	var out []ObligationAudit
+	for _, o := range obligations {
+		if o.Citation != "" || o.Quote != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// ruleLabel names an obligation's rule: its citation, whether its words were read in the
+// primary text, and, for a deadline the organization set itself, that no rule sets it.
+func ruleLabel(o ObligationAudit) string {
+	s := orDash(o.Citation)
+	if o.Source != "" {
+		s += " (" + o.Source + " source)"
+	}
+	if o.DeadlineKind == playbook.DeadlineInternalTarget && !strings.Contains(strings.ToLower(o.Citation), "internal target") {
+		s += "; the deadline is an internal target: no rule sets it"
+	}
+	return s
 }

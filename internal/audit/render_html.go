@@ -29,6 +29,9 @@ func WriteHTML(w io.Writer, rep *Report) error {
 			hi.Obligations = append(hi.Obligations, htmlObligation{ObligationAudit: o, Deadline: deadlineText(o), Done: stamp(doneAt(o)),
 				By: orDash(o.DoneBy), Outcome: outcomeText(o), Class: outcomeClass(o)})
 		}
+		for _, o := range rulesOf(ir.Obligations) {
+			hi.Rules = append(hi.Rules, htmlRule{ID: o.ID, Label: ruleLabel(o), Quote: o.Quote})
+		}
 		page.Incidents = append(page.Incidents, hi)
 	}
 	return htmlReport.Execute(w, page)
@@ -48,6 +51,11 @@ type htmlIncident struct {
 	Runs        []htmlRun
 	Timeline    []htmlEntry
 	Obligations []htmlObligation
+	Rules       []htmlRule
+}
+
+type htmlRule struct {
+	ID, Label, Quote string
 }
 
 type htmlRun struct {
@@ -128,6 +136,9 @@ ul.header{list-style:none;padding:0;color:#4d4d4d}
 <tr><th>Obligation</th><th>Title</th><th>State</th><th>Deadline</th><th>Done</th><th>By</th><th>Outcome</th></tr>
 {{range .Obligations}}<tr{{if .Class}} class="{{.Class}}"{{end}}><td>{{.ID}}</td><td>{{.Title}}</td><td>{{.State}}</td><td>{{.Deadline}}</td><td>{{.Done}}</td><td>{{.By}}</td><td class="outcome">{{.Outcome}}</td></tr>
 {{end}}</table>{{end}}
+{{if .Rules}}<h3>The rules behind the deadlines</h3>
+<dl class="rules">{{range .Rules}}<dt>{{.ID}}</dt><dd>{{.Label}}{{if .Quote}}<blockquote>{{.Quote}}</blockquote>{{end}}</dd>
+{{end}}</dl>{{end}}
 {{if .Notes}}<h3>Notes</h3>
 <ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Problems}}<h3>Problems</h3>

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/breachflow/breachflow/internal/chart"
+	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -56,4 +57,23 @@ func TestHTMLEscapesEverything(t *testing.T) {
 		}
 		require.NoError(t, err)
 	}
+}
+
+// TestReportsQuoteTheRules: the Markdown and HTML reports name the rule behind each deadline,
+// quote it where the playbook does (escaped in HTML), and say when a deadline is an internal
+// target no rule sets.
+func TestReportsQuoteTheRules(t *testing.T) {
+	rep := &Report{Incidents: []*IncidentReport{{IncidentID: "INC-1", Obligations: []ObligationAudit{
+		{ID: "congress", Citation: "FISMA 2014 sec. 2(d)(1)", Source: "primary", Quote: `not later than 30 days <b>"after"</b>`},
+		{ID: "triage", Citation: "DHS guidance", DeadlineKind: playbook.DeadlineInternalTarget},
+		{ID: "none"},
+	}}}}
+	var md, html bytes.Buffer
+	require.NoError(t, WriteMarkdown(&md, rep))
+	require.NoError(t, WriteHTML(&html, rep))
+	require.Contains(t, md.String(), "- **congress** — FISMA 2014 sec. 2(d)(1) (primary source)\n  > not later than 30 days")
+	require.Contains(t, md.String(), "- **triage** — DHS guidance; the deadline is an internal target: no rule sets it")
+	require.NotContains(t, md.String(), "**none**", "an obligation with no rule is not listed")
+	require.Contains(t, html.String(), "<blockquote>not later than 30 days &lt;b&gt;&#34;after&#34;&lt;/b&gt;</blockquote>")
+	require.NotContains(t, html.String(), "<b>")
 }

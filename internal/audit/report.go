@@ -205,6 +205,12 @@ func (a *auditor) buildTimeline(ir *IncidentReport, u *unit, runs []*loadedRun, 
 			}
 		}
 		ir.Obligations = obligationsFrom(status, ir.Timeline)
+		switch {
+		case b.start != nil:
+			addRules(ir.Obligations, &b.start.Playbook)
+		case b.carried != nil:
+			addRules(ir.Obligations, &b.carried.Playbook)
+		}
 		// The picture: the same status and record the tables come from (the record is nil when
 		// it was not available, and the chart then shows the status alone).
 		var rec []workflows.LogEntry

@@ -34,6 +34,8 @@ func TestLifecycleOverHTTP(t *testing.T) {
 	require.Contains(t, page, "<svg", "the timeline chart is embedded")
 	require.Contains(t, page, `href="http://127.0.0.1:8233/namespaces/`+s.srv.Namespace()+`/workflows/`+workflows.IncidentWorkflowID(id)+`"`, "operators follow a link to the raw workflow")
 	require.NotContains(t, page, "<script>", "no inline script (CSP)")
+	// The rule behind a deadline, in its own words (the playbook's quote, HTML-escaped).
+	require.Contains(t, page, `<summary>The rule's words</summary><blockquote>Report incidents designated as &#34;major&#34; to Congress within seven (7) days`)
 
 	// A bad value is refused next to its form, with the validator's message; nothing changes.
 	code, page := coord.post("/incidents/"+id+"/act/fact", url.Values{"name": {"affected_count"}, "value": {"lots"}})

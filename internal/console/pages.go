@@ -129,6 +129,7 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, code int, 
 		s.fail(w, r, http.StatusNotFound, err)
 		return
 	}
+	s.withRules(r.Context(), r.PathValue("id"), &d)
 	v := buildIncidentView(d, s.cfg.Now(), sessionOf(r))
 	if s.cfg.TemporalUI != "" {
 		v.UIURL = engine.WorkflowUIURL(s.cfg.TemporalUI, s.cfg.Namespace, workflows.IncidentWorkflowID(v.ID))
@@ -154,6 +155,7 @@ func (s *Server) liveFragment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, err)
 		return
 	}
+	s.withRules(r.Context(), r.PathValue("id"), &d)
 	s.renderBlock(w, r, "incident", "live", buildIncidentView(d, s.cfg.Now(), sessionOf(r)))
 }
 

@@ -50,6 +50,26 @@ const maxListed = 500
 type incidentData struct {
 	Status workflows.Status
 	Log    []workflows.LogEntry
+	// Rules is the rule behind each obligation, by obligation (withRules); nil when not asked
+	// for or when the worker is too old to answer.
+	Rules map[string]workflows.Rule
+}
+
+// withRules adds the rules behind the incident's obligations (workflows.QueryRules). A worker
+// that does not know the query leaves the page without the rules' words, not without the page.
+func (s *Server) withRules(ctx context.Context, id string, d *incidentData) {
+	v, err := s.cfg.Client.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.QueryRules)
+	if err != nil {
+		return
+	}
+	var rules []workflows.Rule
+	if v.Get(&rules) != nil {
+		return
+	}
+	d.Rules = make(map[string]workflows.Rule, len(rules))
+	for _, r := range rules {
+		d.Rules[r.Obligation] = r
+	}
 }
 
 func (s *Server) status(ctx context.Context, id string) (workflows.Status, error) {

@@ -118,6 +118,8 @@ type obligationRow struct {
 	Deadline string
 	// Yours: the signed-in person may act on it (playbook acted_by and auditors, workflows.MayAct).
 	Yours bool
+	// Quote is the rule's own words, where the playbook quotes it.
+	Quote string
 }
 
 // incidentView is the data of the incident page and of its live part.
@@ -162,6 +164,7 @@ func buildIncidentView(d incidentData, now time.Time, sess *Session) *incidentVi
 		}
 		row := obligationRow{ObligationStatus: o, Outcome: j.Phrase(v.Loc), Deadline: workflows.FormatInstant(o.Deadline, v.Loc)}
 		row.Yours = sess != nil && workflows.MayAct(st, sess.Who(), workflows.UpdateComplete, o.ID) == nil
+		row.Quote = d.Rules[o.ID].Quote
 		row.Running = !o.Deadline.IsZero() && (o.State == workflows.StateDue || o.State == workflows.StateOverdue)
 		row.Overdue = o.State == workflows.StateOverdue
 		if o.Deadline.IsZero() && o.State == workflows.StateDue {
