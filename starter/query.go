@@ -27,17 +27,6 @@ func cmdStatus(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if !*withRules {
-		st, err := c.status(pos[0])
-		if err != nil {
-			return err
-		}
-		if c.asJSON {
-			return printJSON(out, st)
-		}
-		printStatus(out, st, time.Now())
-		return nil
-	}
 	tc, err := c.dial()
 	if err != nil {
 		return err
@@ -49,21 +38,28 @@ func cmdStatus(args []string, out io.Writer) error {
 		return err
 	}
 	var rules []workflows.Rule
-	v, err := tc.QueryWorkflow(ctx, workflows.IncidentWorkflowID(pos[0]), "", workflows.QueryRules)
-	if err != nil {
-		return fmt.Errorf("querying the rules of %s (a worker older than --rules does not answer it): %w", pos[0], err)
+	if *withRules {
+		v, err := tc.QueryWorkflow(ctx, workflows.IncidentWorkflowID(pos[0]), "", workflows.QueryRules)
+		if err != nil {
+			return fmt.Errorf("querying the rules of %s (a worker older than --rules does not answer it): %w", pos[0], err)
+		}
+		if err := v.Get(&rules); err != nil {
+			return err
+		}
 	}
-	if err := v.Get(&rules); err != nil {
-		return err
-	}
-	if c.asJSON {
+	switch {
+	case c.asJSON && *withRules:
 		return printJSON(out, struct {
 			workflows.Status
 			Rules []workflows.Rule `json:"rules"`
 		}{st, rules})
+	case c.asJSON:
+		return printJSON(out, st)
 	}
 	printStatus(out, st, time.Now())
-	printRules(out, rules)
+	if *withRules {
+		printRules(out, rules)
+	}
 	return nil
 }
 
