@@ -38,29 +38,34 @@ func cmdStatus(args []string, out io.Writer) error {
 		return err
 	}
 	var rules []workflows.Rule
+	var rulesErr error
 	if *withRules {
 		v, err := tc.QueryWorkflow(ctx, workflows.IncidentWorkflowID(pos[0]), "", workflows.QueryRules)
-		if err != nil {
-			return fmt.Errorf("querying the rules of %s (a worker older than --rules does not answer it): %w", pos[0], err)
+		if err == nil {
+			err = v.Get(&rules)
 		}
-		if err := v.Get(&rules); err != nil {
-			return err
+		if err != nil {
+			// The status is still worth printing; the rules are said to be missing, and why.
+			rulesErr = fmt.Errorf("the rules of %s are not available (a worker older than --rules does not answer the rules query): %w", pos[0], err)
 		}
 	}
 	switch {
-	case c.asJSON && *withRules:
+	case c.asJSON && *withRules && rulesErr == nil:
 		return printJSON(out, struct {
 			workflows.Status
 			Rules []workflows.Rule `json:"rules"`
 		}{st, rules})
 	case c.asJSON:
-		return printJSON(out, st)
+		if err := printJSON(out, st); err != nil {
+			return err
+		}
+		return rulesErr
 	}
 	printStatus(out, st, time.Now())
-	if *withRules {
+	if *withRules && rulesErr == nil {
 		printRules(out, rules)
 	}
-	return nil
+	return rulesErr
 }
 
 func queryStatus(ctx context.Context, tc client.Client, id string) (workflows.Status, error) {

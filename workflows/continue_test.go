@@ -124,3 +124,38 @@ func count(record []workflows.LogEntry, a workflows.Action) int {
 	}
 	return n
 }
+
+// TestUpdateRefusedWhileHandingOver: an Update that fills the run's event budget is answered in
+// its own workflow task and the run hands over one millisecond later (ChangeEndInOwnTask); an
+// Update arriving in that millisecond is refused with ErrHandingOver, applying nothing, so no
+// Update is taken in the task that ends the run (engine.SendUpdate sends it again, to the new
+// run), and the first Update's effect is carried.
+func TestUpdateRefusedWhileHandingOver(t *testing.T) {
+	t0 := time.Date(2024, 1, 2, 9, 0, 0, 0, ny)
+	in := testInput(t, longPlaybook, t0)
+	in.ContinueAfterEvents = 4 // the first Update's turn of the loop fills it
+	h := newHarness(t, t0, nil)
+	h.do(time.Hour, workflows.UpdateComplete, workflows.CompleteInput{Obligation: "report", By: "a"}, "")
+	h.do(time.Hour+500*time.Microsecond, workflows.UpdateWaive, workflows.WaiveInput{Obligation: "watch", By: "a", Reason: "not needed"}, workflows.ErrHandingOver.Error())
+	h.env.ExecuteWorkflow(workflows.WorkflowType, in)
+	require.True(t, h.env.IsWorkflowCompleted())
+	for _, st := range h.steps {
+		require.True(t, st.done, st.name)
+		if st.wantErr == "" {
+			require.NoError(t, st.err, st.name)
+		} else {
+			require.ErrorContains(t, st.err, st.wantErr, st.name)
+		}
+	}
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, h.env.GetWorkflowError(), &can)
+	require.True(t, t0.Add(time.Hour+time.Millisecond).Equal(h.env.Now()), "the run ends a millisecond after the Update, in a task of its own: %s", h.env.Now())
+	var next workflows.StartIncidentInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	states := map[string]string{}
+	for _, o := range next.Carried.Obligations {
+		states[o.ID] = o.State
+	}
+	require.Equal(t, workflows.StateDone, states["report"], "the first Update's effect is carried")
+	require.NotEqual(t, workflows.StateWaived, states["watch"], "the refused Update applied nothing")
+}

@@ -4,6 +4,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -123,8 +125,13 @@ func (w *incident) checkAttested(ctx workflow.Context, update string, in any) (P
 	switch {
 	case a.UpdateID == "":
 		return Proof{}, errors.New("signed action refused: the signature names no Update ID, so it could be sent again as another action; the console that signed it is older than this worker: upgrade it and act again")
-	case u == nil || u.ID != a.UpdateID:
+	case u.ID != a.UpdateID:
 		return Proof{}, fmt.Errorf("signed action refused: it was signed for Update %s and arrived as another Update: a signed action is sent once, under the ID it was signed for; act again in the console", a.UpdateID)
+	}
+	// The server answers a known Update ID within one run; a run continued from this one has
+	// not seen it, the state has.
+	if at, seen := w.st.SignedUpdates[a.UpdateID]; seen {
+		return Proof{}, fmt.Errorf("signed action refused: Update %s (signed at %s) was already applied, in an earlier run of this incident: a signed action is applied once; act again in the console", a.UpdateID, stamp(at))
 	}
 	// ...and now: one captured from a request and sent again later is refused (validators
 	// never run on replay, so the workflow clock here is the arrival).
@@ -172,4 +179,21 @@ func trustedHint(trusted map[string]ed25519.PublicKey) string {
 		return "this worker trusts no console key: set BREACHFLOW_CONSOLE_VERIFY_KEYS"
 	}
 	return "trusted keys: " + names(trusted)
+}
+
+// rememberSigned records a signed action's Update ID as applied, and forgets the IDs whose
+// signatures are too old to be accepted again anyway, so the set stays small.
+func (w *incident) rememberSigned(a *Attestation, now time.Time) {
+	if a == nil || a.UpdateID == "" {
+		return
+	}
+	if w.st.SignedUpdates == nil {
+		w.st.SignedUpdates = map[string]time.Time{}
+	}
+	for _, id := range slices.Sorted(maps.Keys(w.st.SignedUpdates)) {
+		if w.st.SignedUpdates[id].Before(now.Add(-MaxSignatureAge - MaxSignatureSkew)) {
+			delete(w.st.SignedUpdates, id)
+		}
+	}
+	w.st.SignedUpdates[a.UpdateID] = a.SignedAt
 }

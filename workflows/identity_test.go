@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
@@ -297,4 +299,37 @@ func TestApproverRolesNeedContacts(t *testing.T) {
 		in.Playbook.Roles[r] = role
 	}
 	require.ErrorContains(t, workflows.ValidateStart(in), "no address for the approver role(s) counsel, cio of congress-notice")
+}
+
+// TestSignedActionAppliedOnceAcrossRuns: the server answers a known Update ID only within one
+// run, so the incident remembers the IDs of the signed actions it applied and carries them to
+// the next run: the same signed input sent to the new run under its own Update ID is refused
+// there, not applied again.
+func TestSignedActionAppliedOnceAcrossRuns(t *testing.T) {
+	t0 := time.Date(2024, 1, 2, 9, 0, 0, 0, ny)
+	c := newConsole(t)
+	in := testInput(t, longPlaybook, t0)
+	in.ContinueAfterEvents = 40
+	h := newHarness(t, t0, nil)
+	c.now = h.env.Now
+	h.trusted = c.keys()
+	var signed any
+	h.doLate(time.Hour, workflows.UpdateComplete, func() any {
+		signed = sign(c, in.IncidentID, workflows.UpdateComplete, workflows.CompleteInput{Obligation: "report"}, "local:alice", "alice@agency.example")
+		return signed
+	}, "")
+	h.env.ExecuteWorkflow(workflows.WorkflowType, in)
+	require.True(t, h.env.IsWorkflowCompleted())
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, h.env.GetWorkflowError(), &can, "the small event budget hands over to a new run")
+	var next workflows.StartIncidentInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.Contains(t, next.Carried.SignedUpdates, workflows.UpdateIDOf(signed), "the applied signed action's Update ID is carried")
+
+	h2 := newHarness(t, h.env.Now(), nil)
+	c.now = h2.env.Now
+	h2.trusted = c.keys()
+	h2.doLate(time.Minute, workflows.UpdateComplete, func() any { return signed }, "already applied, in an earlier run")
+	h2.do(2*time.Minute, workflows.UpdateClose, workflows.CloseInput{By: "a", Force: true, Reason: "test over"}, "")
+	h2.run(next)
 }

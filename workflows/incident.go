@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -61,6 +62,9 @@ type incident struct {
 	// lastUpdateTask marks the workflow task in which an Update handler last started or
 	// returned, so the run can end in a task that carried none (endInOwnTask).
 	lastUpdateTask taskMark
+	// settling is set once the run is about to end (endInOwnTask): validators of an open
+	// incident refuse with ErrHandingOver, so no Update lands in the task that ends the run.
+	settling bool
 	// dateAnchors is set when a date fact anchors a clock at the date it gives (ChangeDateFactAnchor).
 	dateAnchors bool
 	// continuing is set once the run is handing over to a new one: no delivery starts, and
@@ -227,10 +231,12 @@ func (w *incident) run(ctx workflow.Context) (*IncidentResult, error) {
 // still be refused and run again, with nobody's action in it.
 const ChangeEndInOwnTask = "end-in-own-task"
 
-// endInOwnTask waits until ready, then, under ChangeEndInOwnTask, if an Update was accepted or
-// answered in the current workflow task, waits one short timer (a millisecond) so that the run
-// ends in the next task, and again while Updates keep arriving (at most a few times: validators
-// refuse new work once the incident is closed). ready must come true again after each wait.
+// endInOwnTask waits until ready, then, under ChangeEndInOwnTask, stops taking Updates (an
+// open incident's validators refuse with ErrHandingOver, which engine.SendUpdate sends again,
+// to the new run) and, while an Update was accepted or answered in the current workflow task,
+// waits one short timer (a millisecond) so that the run ends in a later task. Only handlers
+// already running can still mark a task, and ready waits for them, so this ends; the bound is
+// a guard. ready must come true again after each wait.
 func (w *incident) endInOwnTask(ctx workflow.Context, ready func() bool) error {
 	if err := workflow.Await(ctx, ready); err != nil {
 		return err
@@ -238,7 +244,8 @@ func (w *incident) endInOwnTask(ctx workflow.Context, ready func() bool) error {
 	if workflow.GetVersion(ctx, ChangeEndInOwnTask, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return nil
 	}
-	for range 5 {
+	w.settling = true
+	for range 100 {
 		if w.lastUpdateTask != currentTask(ctx) {
 			return nil
 		}
@@ -251,6 +258,10 @@ func (w *incident) endInOwnTask(ctx workflow.Context, ready func() bool) error {
 	}
 	return nil
 }
+
+// ErrHandingOver refuses an Update that arrives in the moment a run ends (continue-as-new):
+// nothing is applied, and the same Update sent again reaches the new run.
+var ErrHandingOver = errors.New("the incident is handing over to a new run this instant: nothing was applied; send the action again")
 
 // taskMark tells workflow tasks apart by the history length at the task's start, which the SDK
 // sets once per task. The time-skipping test environment reports no history length; there the

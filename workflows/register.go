@@ -80,6 +80,9 @@ func withBudget[In any](w *incident, validate func(workflow.Context, In) error) 
 // worker that accepted it (the audit verifies each signature again from the history).
 func register[In any](ctx workflow.Context, w *incident, u UpdateDef[In], fn func(workflow.Context, In) (Status, error), validate func(workflow.Context, In) error) error {
 	validator := func(ctx workflow.Context, in In) error {
+		if w.settling && w.st.Status == IncidentOpen {
+			return ErrHandingOver
+		}
 		p, err := w.checkAttested(ctx, u.Name, &in)
 		if err != nil {
 			return err
@@ -94,6 +97,7 @@ func register[In any](ctx workflow.Context, w *incident, u UpdateDef[In], fn fun
 		defer func() { w.lastUpdateTask = currentTask(ctx) }()
 		var p Proof
 		if a := attestationOf(&in); a != nil {
+			w.rememberSigned(a, workflow.Now(ctx))
 			p = Proof{Subject: a.Subject, Verified: true}
 			if act, ok := any(&in).(actorInput); ok {
 				*act.actor() = AttestedActor(a)

@@ -171,6 +171,11 @@ type IncidentState struct {
 	Facts map[string][]FactRecord `json:"facts"`
 	// Determinations keeps every recorded determination, oldest first.
 	Determinations map[string][]FactRecord `json:"determinations"`
+	// SignedUpdates are the Update IDs of the signed actions applied while their signatures
+	// could still be accepted (MaxSignatureAge and MaxSignatureSkew), with when they were
+	// signed; carried to a new run, whose server has not seen those IDs, so a signed action is
+	// applied once across runs too.
+	SignedUpdates map[string]time.Time `json:"signed_updates,omitempty"`
 	// Implied holds, per determination the facts imply (implied_by), the time it counts from,
 	// as last written to the record.
 	Implied map[string]time.Time `json:"implied,omitempty"`

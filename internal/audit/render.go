@@ -188,7 +188,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			for _, o := range rules {
 				ew.printf("- **%s** — %s\n", md(o.ID), md(ruleLabel(o)))
 				if o.Quote != "" {
-					ew.printf("  > %s\n", md(o.Quote))
+					ew.printf("  > %s\n", mdBlock(o.Quote))
 				}
 			}
 		}
@@ -258,8 +258,27 @@ func outcomeText(o ObligationAudit) string {
 
 // md escapes text for a Markdown table cell: pipes, line breaks, and angle brackets (a
 // Message-ID such as <x@y> would otherwise be read as an HTML tag or an autolink and vanish).
+// md makes text safe inside a Markdown line or table cell: no raw HTML, entities, links,
+// images, code spans or emphasis with stars can come from incident data or a playbook.
 func md(s string) string {
-	return strings.NewReplacer("|", `\|`, "\r\n", "<br>", "\n", "<br>", "<", "&lt;", ">", "&gt;", "*", `\*`).Replace(s)
+	return mdEscaper.Replace(s)
+}
+
+var mdEscaper = strings.NewReplacer("|", `\|`, "\r\n", "<br>", "\n", "<br>", "<", "&lt;", ">", "&gt;", "*", `\*`,
+	"&", "&amp;", `\`, `\\`, "`", "\\`", "[", `\[`, "]", `\]`)
+
+// mdBlock is md for text that starts a block (a quoted rule): a leading character that would
+// make it a heading, a list or a quote is escaped too.
+func mdBlock(s string) string {
+	s = md(s)
+	if s != "" && strings.ContainsRune("#-+=", rune(s[0])) {
+		return `\` + s
+	}
+	// "1. " or "1) " would start an ordered list: escape the punctuation after the digits.
+	if i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); i > 0 && (s[i] == '.' || s[i] == ')') {
+		return s[:i] + `\` + s[i:]
+	}
+	return s
 }
 
 func oneLine(s string) string {

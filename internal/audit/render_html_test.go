@@ -67,6 +67,7 @@ func TestReportsQuoteTheRules(t *testing.T) {
 		{ID: "congress", Citation: "FISMA 2014 sec. 2(d)(1)", Source: "primary", Quote: `not later than 30 days <b>"after"</b>`},
 		{ID: "triage", Citation: "DHS guidance", DeadlineKind: playbook.DeadlineInternalTarget},
 		{ID: "none"},
+		{ID: "sly", Citation: "x", Quote: "1. [click](http://evil.example) ![i](http://t.example/p.gif) `code` &lt;b&gt; \\*"},
 	}}}}
 	var md, html bytes.Buffer
 	require.NoError(t, WriteMarkdown(&md, rep))
@@ -74,6 +75,8 @@ func TestReportsQuoteTheRules(t *testing.T) {
 	require.Contains(t, md.String(), "- **congress** — FISMA 2014 sec. 2(d)(1) (primary source)\n  > not later than 30 days")
 	require.Contains(t, md.String(), "- **triage** — DHS guidance; the deadline is an internal target: no rule sets it")
 	require.NotContains(t, md.String(), "**none**", "an obligation with no rule is not listed")
+	// A playbook's quote cannot make a link, an image, a code span, an entity or a list.
+	require.Contains(t, md.String(), "  > 1\\. \\[click\\](http://evil.example) !\\[i\\](http://t.example/p.gif) \\`code\\` &amp;lt;b&amp;gt; \\\\\\*\n")
 	require.Contains(t, html.String(), "<blockquote>not later than 30 days &lt;b&gt;&#34;after&#34;&lt;/b&gt;</blockquote>")
 	require.NotContains(t, html.String(), "<b>")
 }

@@ -161,6 +161,18 @@ func TestAuditFlagsSignedActionUnderAnotherUpdate(t *testing.T) {
 	require.Len(t, b.problems, 1)
 	require.Contains(t, b.problems[0], "signed for Update update-7 but accepted as Update update-8")
 
+	// The same signed action accepted again in a later run (the server answers a known Update
+	// ID within one run only): the second is a problem.
+	b = &builder{consoleKeys: keys, incidentID: incident}
+	first, again := Entry{Run: 1, EventID: 12}, Entry{Run: 2, EventID: 5}
+	b.checkSigned(&first, workflows.UpdateComplete, "update-7", in)
+	b.checkSigned(&again, workflows.UpdateComplete, "update-7", in)
+	require.Equal(t, ProofVerified, first.Proof)
+	require.Equal(t, ProofInvalid, again.Proof)
+	require.Len(t, b.problems, 1)
+	require.Contains(t, b.problems[0], "run 2 event 5: complete")
+	require.Contains(t, b.problems[0], "Update update-7 was already accepted at run 1 event 12")
+
 	// An older console's signature: no Update ID in the attestation or in the signed bytes.
 	old := &workflows.CompleteInput{Obligation: "triage"}
 	a := &workflows.Attestation{Subject: "local:alice", Name: "alice@agency.example", KeyID: workflows.SignerKeyID(pub), SignedAt: time.Now().UTC()}

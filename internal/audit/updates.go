@@ -196,7 +196,16 @@ func (b *builder) checkSigned(e *Entry, update, updateID string, in any) {
 	case a.UpdateID != "" && a.UpdateID != updateID:
 		e.Proof = ProofInvalid
 		b.problems = append(b.problems, fmt.Sprintf("run %d event %d: %s by %s (%s): signed for Update %s but accepted as Update %s: the signed action was sent again", e.Run, e.EventID, update, e.Actor, a.Subject, a.UpdateID, updateID))
+	case a.UpdateID != "" && b.signedUpdates[a.UpdateID] != "":
+		e.Proof = ProofInvalid
+		b.problems = append(b.problems, fmt.Sprintf("run %d event %d: %s by %s (%s): Update %s was already accepted at %s: the signed action was applied twice", e.Run, e.EventID, update, e.Actor, a.Subject, a.UpdateID, b.signedUpdates[a.UpdateID]))
 	default:
 		e.Proof = ProofVerified
+	}
+	if a.UpdateID != "" && b.signedUpdates[a.UpdateID] == "" {
+		if b.signedUpdates == nil {
+			b.signedUpdates = map[string]string{}
+		}
+		b.signedUpdates[a.UpdateID] = fmt.Sprintf("run %d event %d", e.Run, e.EventID)
 	}
 }

@@ -50,8 +50,11 @@ type builder struct {
 	joined joinCounts
 	// consoleKeys verify signed actions (Options.ConsoleKeys); incidentID is what they sign.
 	consoleKeys map[string]ed25519.PublicKey
-	incidentID  string
-	unchecked   int
+	// signedUpdates is where each signed action's Update ID was accepted ("run N event M"): a
+	// signature is good for one act, across runs too.
+	signedUpdates map[string]string
+	incidentID    string
+	unchecked     int
 }
 
 // joinCounts counts record lines by how they joined an entry.

@@ -65,6 +65,8 @@ type Server struct {
 	static  fs.FS
 	oidc    *oidcProvider
 	mux     *http.ServeMux
+	// rules are the incidents' rules, asked once per incident (withRules).
+	rules rulesCache
 }
 
 // New checks the configuration and prepares the pages.

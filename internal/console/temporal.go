@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,9 +56,15 @@ type incidentData struct {
 	Rules map[string]workflows.Rule
 }
 
-// withRules adds the rules behind the incident's obligations (workflows.QueryRules). A worker
-// that does not know the query leaves the page without the rules' words, not without the page.
+// withRules adds the rules behind the incident's obligations (workflows.QueryRules). They come
+// from the incident's playbook, which no action changes, so they are asked once per incident and
+// kept (rulesCache). A worker that does not know the query leaves the page without the rules'
+// words, not without the page.
 func (s *Server) withRules(ctx context.Context, id string, d *incidentData) {
+	if r, ok := s.rules.get(id); ok {
+		d.Rules = r
+		return
+	}
 	v, err := s.cfg.Client.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.QueryRules)
 	if err != nil {
 		return
@@ -69,6 +76,40 @@ func (s *Server) withRules(ctx context.Context, id string, d *incidentData) {
 	d.Rules = make(map[string]workflows.Rule, len(rules))
 	for _, r := range rules {
 		d.Rules[r.Obligation] = r
+	}
+	s.rules.put(id, d.Rules)
+}
+
+// rulesCache keeps the rules of the incidents viewed lately, at most rulesCacheSize of them
+// (the oldest entry goes first).
+type rulesCache struct {
+	mu    sync.Mutex
+	byID  map[string]map[string]workflows.Rule
+	order []string
+}
+
+const rulesCacheSize = 512
+
+func (c *rulesCache) get(id string) (map[string]workflows.Rule, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.byID[id]
+	return r, ok
+}
+
+func (c *rulesCache) put(id string, r map[string]workflows.Rule) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil {
+		c.byID = map[string]map[string]workflows.Rule{}
+	}
+	if _, ok := c.byID[id]; !ok {
+		c.order = append(c.order, id)
+	}
+	c.byID[id] = r
+	for len(c.order) > rulesCacheSize {
+		delete(c.byID, c.order[0])
+		c.order = c.order[1:]
 	}
 }
 

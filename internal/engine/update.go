@@ -25,7 +25,9 @@ var UpdatesResent atomic.Int64
 // the completion as an unhandled command and the Update fails with "unexpected workflow task
 // failure", though the person did nothing wrong. SendUpdate then sends it again under the same
 // Update ID, which the server deduplicates, so an Update that did take effect is never applied
-// twice; the person sees the answer instead of a failure to retry by hand.
+// twice; the person sees the answer instead of a failure to retry by hand. An Update refused
+// because the incident's run was ending (workflows.ErrHandingOver) is sent again the same way
+// and reaches the new run.
 //
 // A signed action goes under the Update ID it was signed for (workflows.UpdateIDOf); any other
 // under a new one.
@@ -43,7 +45,7 @@ func SendUpdate(ctx context.Context, c client.Client, workflowID, name string, a
 	}
 	for attempt := 0; ; attempt++ {
 		err := sendUpdateOnce(ctx, c, opts, result)
-		if err == nil || !abortedWithTask(err) || attempt >= lostUpdateRetries {
+		if err == nil || !(abortedWithTask(err) || handingOver(err)) || attempt >= lostUpdateRetries {
 			return err
 		}
 		UpdatesResent.Add(1)
@@ -67,4 +69,10 @@ func sendUpdateOnce(ctx context.Context, c client.Client, opts client.UpdateWork
 // that carried it (the server's words; no typed error says it).
 func abortedWithTask(err error) bool {
 	return strings.Contains(err.Error(), "unexpected workflow task failure")
+}
+
+// handingOver reports whether the incident refused the Update because its run was ending
+// (workflows.ErrHandingOver): nothing was applied, and the same Update reaches the new run.
+func handingOver(err error) bool {
+	return strings.Contains(err.Error(), workflows.ErrHandingOver.Error())
 }
