@@ -59,7 +59,19 @@
         .catch(function () {});
     }, ms);
   }
+  // The start form: a changed choice of playbooks shows their fields at once (the button does
+  // it without JavaScript); typing a discovery time picks "at this date and time".
+  function startForm() {
+    var form = document.getElementById("form-start"), show = document.getElementById("show-fields");
+    if (!form || !show) return;
+    form.addEventListener("change", function (e) {
+      if (e.target.name === "playbook") form.requestSubmit(show);
+    });
+    var at = document.getElementById("f-discovered-at"), then = document.getElementById("f-discovered-then");
+    if (at && then) at.addEventListener("input", function () { then.checked = true; });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    startForm();
     localTimes(document);
     tick();
     setInterval(tick, 1000);
