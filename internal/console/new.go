@@ -145,6 +145,13 @@ func (s *Server) startFromForm(w http.ResponseWriter, r *http.Request) {
 	case pb == nil:
 		show(http.StatusUnprocessableEntity) // formView has said why
 		return
+	case r.PostFormValue("shown") != strings.Join(sf.Playbooks, ","):
+		// The boxes were changed and Start pressed without showing the new fields (no script):
+		// the person has not seen what the new choice asks, nor that values typed for the old
+		// one would be left out.
+		fv.addErrors(errors.New("playbooks: the choice changed since these fields were shown: check the fields below for the new choice, then start the incident"))
+		show(http.StatusUnprocessableEntity)
+		return
 	}
 	f, errs := sf.file(pb)
 	if err := f.Check(); err != nil {

@@ -77,7 +77,7 @@ func errorOf(t *testing.T, page, id string) string {
 // goodForm is a complete start on us-federal-breach; tests spoil one field at a time.
 func goodForm() url.Values {
 	v := url.Values{
-		"via": {"form"}, "op": {"start"}, "playbook": {"us-federal-breach"},
+		"via": {"form"}, "op": {"start"}, "playbook": {"us-federal-breach"}, "shown": {"us-federal-breach"},
 		"title":         {"Laptop with case files stolen"},
 		"summary":       {"A laptop was stolen from a car.\r\nIt held case files."},
 		"discovered":    {"at"},
@@ -214,6 +214,26 @@ func TestFormRefusals(t *testing.T) {
 	code, page = b.post("/new", v)
 	require.Equal(t, http.StatusUnprocessableEntity, code)
 	require.Contains(t, errorOf(t, page, "fact-contractor_discovered_at"), "not a date")
+
+	// Boxes changed and Start pressed without showing their fields (no script): not started;
+	// the fields for the new choice are shown, the typed values kept.
+	v = goodForm()
+	v["playbook"] = []string{"us-federal-breach", "sec-8k"}
+	code, page = b.post("/new", v)
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	require.Contains(t, page, `<li><a href="#f-playbooks">Playbooks</a>: <span class="msg">the choice changed since these fields were shown`)
+	require.Contains(t, page, `id="f-playbooks-err"`)
+	require.Contains(t, tagOf(t, page, "c-sec_counsel-0-email"), `value=""`)
+	require.Contains(t, tagOf(t, page, "c-cisa-0-email"), `value="cisa@agency.example"`)
+	require.Contains(t, page, `name="shown" value="us-federal-breach,sec-8k"`)
+
+	// No playbook at all.
+	v = goodForm()
+	v.Del("playbook")
+	code, page = b.post("/new", v)
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	require.Contains(t, page, "none chosen")
+	require.Contains(t, tagOf(t, page, "f-title"), `value="Laptop with case files stolen"`)
 
 	// An auditor may not start one.
 	aud := formServer(t, "auditor")

@@ -15,8 +15,11 @@ import (
 // the problems that name it; problems that name no input are listed in the summary only.
 type formView struct {
 	Library []pbChoice
-	// PlaybookErrors are problems with the choice of playbooks.
-	PlaybookErrors                     []string
+	// Shown lists the playbooks the fields are for, comma-separated: a start for another
+	// choice is refused until its fields have been shown.
+	Shown string
+	// Playbooks holds the problems with the choice of playbooks (the checkboxes' fieldset).
+	Playbooks                          *input
 	Title, Summary, DiscoveredAt, Zone *input
 	DiscoveredNow                      bool
 	Facts                              []inputGroup
@@ -95,29 +98,27 @@ func (s *Server) formView(sf startForm) (*formView, *playbook.Playbook) {
 	v.DiscoveredAt = v.add(&input{ID: "f-discovered-at", Name: "discovered_at", Label: "Discovered at", Hint: "When the organization became aware of it (date and time, in the zone below).", Type: "datetime-local", Value: sf.DiscoveredAt})
 	v.Zone = v.add(&input{ID: "f-zone", Name: "discovered_zone", Label: "Time zone", Hint: "An IANA zone (e.g. America/New_York, Europe/Paris, UTC) for the discovery time and every date below.", Type: "text", Value: sf.Zone})
 
+	v.Playbooks = v.add(&input{ID: "f-playbooks", Label: "Playbooks"})
 	var refs []string
 	for _, p := range sf.Playbooks {
 		if _, ok := known[p]; !ok {
-			v.PlaybookErrors = append(v.PlaybookErrors, fmt.Sprintf("%q is not a built-in playbook: choose from the list", p))
+			v.addErrors(fmt.Errorf("playbooks: %q is not a built-in playbook: choose from the list", p))
 			continue
 		}
 		refs = append(refs, p)
 	}
-	if len(refs) == 0 && len(v.PlaybookErrors) == 0 {
-		v.PlaybookErrors = append(v.PlaybookErrors, fmt.Sprintf("none chosen: tick at least one playbook (e.g. %s) and show its fields", incidentfile.DefaultPlaybook))
+	if len(refs) == 0 && len(v.Playbooks.Errors) == 0 {
+		v.addErrors(fmt.Errorf("playbooks: none chosen: tick at least one playbook (e.g. %s) and show its fields", incidentfile.DefaultPlaybook))
 	}
-	for _, msg := range v.PlaybookErrors {
-		v.Errors = append(v.Errors, summaryError{Href: "#f-playbooks", Label: "Playbooks", Msg: msg})
-	}
-	if len(v.PlaybookErrors) > 0 {
+	if len(v.Playbooks.Errors) > 0 {
 		return v, nil
 	}
 	pb, err := engine.LoadPlaybooks(refs, s.cfg.Templates)
 	if err != nil {
-		v.PlaybookErrors = append(v.PlaybookErrors, err.Error())
-		v.Errors = append(v.Errors, summaryError{Href: "#f-playbooks", Label: "Playbooks", Msg: err.Error()})
+		v.addErrors(fmt.Errorf("playbooks: %w", err))
 		return v, nil
 	}
+	v.Shown = strings.Join(refs, ",")
 	if sf.Zone == "" && pb.Defaults.TimeZone != "" {
 		v.Zone.Value = pb.Defaults.TimeZone
 	}
@@ -293,6 +294,8 @@ type target struct {
 func (v *formView) targets(fe fieldError) []target {
 	one := func(id string) []target { return []target{{in: v.inputs[id], msg: fe.Msg}} }
 	switch f := fe.Field; {
+	case f == "playbook", f == "playbooks", strings.HasPrefix(f, "playbooks["):
+		return one("f-playbooks")
 	case f == "title", f == "summary", f == "discovered_zone":
 		return one(map[string]string{"title": "f-title", "summary": "f-summary", "discovered_zone": "f-zone"}[f])
 	case f == "discovered_at":
