@@ -131,7 +131,7 @@ func (s *Server) startIncident(w http.ResponseWriter, r *http.Request) {
 func (s *Server) startFromForm(w http.ResponseWriter, r *http.Request) {
 	sess := sessionOf(r)
 	sf := readStartForm(r.PostForm)
-	fv, pb := s.formView(sf)
+	fv, refs := s.formView(sf)
 	v := newView{CSRF: sess.CSRF, Form: fv, File: s.exampleFile(), Now: true}
 	show := func(code int) { s.render(w, r, code, "new", page{Title: "Start an incident", Data: v}) }
 	switch {
@@ -142,7 +142,7 @@ func (s *Server) startFromForm(w http.ResponseWriter, r *http.Request) {
 		fv.addErrors(errors.New("you have read-only (auditor) access: you cannot start incidents"))
 		show(http.StatusForbidden)
 		return
-	case pb == nil:
+	case refs == nil:
 		show(http.StatusUnprocessableEntity) // formView has said why
 		return
 	case r.PostFormValue("shown") != strings.Join(sf.Playbooks, ","):
@@ -150,6 +150,12 @@ func (s *Server) startFromForm(w http.ResponseWriter, r *http.Request) {
 		// the person has not seen what the new choice asks, nor that values typed for the old
 		// one would be left out.
 		fv.addErrors(errors.New("playbooks: the choice changed since these fields were shown: check the fields below for the new choice, then start the incident"))
+		show(http.StatusUnprocessableEntity)
+		return
+	}
+	pb, err := engine.LoadPlaybooks(refs, s.cfg.Templates)
+	if err != nil {
+		fv.addErrors(fmt.Errorf("playbooks: %w", err))
 		show(http.StatusUnprocessableEntity)
 		return
 	}

@@ -307,3 +307,62 @@ func withCSRF(v url.Values, csrf string) url.Values {
 	v.Set("csrf", csrf)
 	return v
 }
+
+// BenchmarkNewPage renders the start form for us-federal-breach (31 facts, 20 roles) and for
+// three playbooks at once, and refuses a start with a bad count: the playbooks are loaded and
+// validated on every request.
+//
+//	go test ./internal/console -run '^$' -bench NewPage -benchtime 50x
+func BenchmarkNewPage(b *testing.B) {
+	c, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	set, err := engine.Templates("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(context.Background(), Config{Client: c, SigningKey: key, Templates: set, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sess := &Session{Name: "C", Email: "coordinator@agency.example", CSRF: "t"}
+	bad := goodForm()
+	bad.Set("fact.affected_count", "lots")
+	for _, bc := range []struct {
+		name string
+		req  func() *http.Request
+	}{
+		{"us-federal-breach", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/new", nil) }},
+		{"three-playbooks", func() *http.Request {
+			return httptest.NewRequest(http.MethodGet, "/new?playbook=us-federal-breach&playbook=eu-gdpr&playbook=us-ca", nil)
+		}},
+		{"refused", func() *http.Request {
+			r := httptest.NewRequest(http.MethodPost, "/new", strings.NewReader(bad.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			_ = r.ParseForm()
+			return r
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var size int
+			for b.Loop() {
+				r := bc.req()
+				r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess))
+				w := httptest.NewRecorder()
+				if r.Method == http.MethodGet {
+					s.newPage(w, r)
+				} else {
+					s.startIncident(w, r)
+				}
+				if w.Code != http.StatusOK && w.Code != http.StatusUnprocessableEntity {
+					b.Fatalf("status %d", w.Code)
+				}
+				size = w.Body.Len()
+			}
+			b.ReportMetric(float64(size)/1024, "KiB/page")
+		})
+	}
+}

@@ -5,10 +5,13 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/incidentfile"
 	"github.com/breachflow/breachflow/playbook"
+	"github.com/breachflow/breachflow/templates"
 )
 
 // formView is the form as the page shows it: the inputs with what was typed and, next to each,
@@ -80,10 +83,10 @@ type contactRow struct{ Name, Email *input }
 // summaryError is one line of the summary; Href links to the input when there is one.
 type summaryError struct{ Href, Label, Msg string }
 
-// formView builds the form for what was typed and loads the chosen playbooks (nil when they do
-// not load, the reason in the view's errors).
-func (s *Server) formView(sf startForm) (*formView, *playbook.Playbook) {
-	v := &formView{inputs: map[string]*input{}, DiscoveredNow: sf.DiscoveredNow}
+// formView builds the form for what was typed; refs are the chosen playbooks, nil when they do
+// not load (the reason is in the view's errors).
+func (s *Server) formView(sf startForm) (v *formView, refs []string) {
+	v = &formView{inputs: map[string]*input{}, DiscoveredNow: sf.DiscoveredNow}
 	lib, err := library()
 	if err != nil {
 		v.addErrors(fmt.Errorf("playbooks: the built-in library does not load: %w", err))
@@ -99,7 +102,6 @@ func (s *Server) formView(sf startForm) (*formView, *playbook.Playbook) {
 	v.Zone = v.add(&input{ID: "f-zone", Name: "discovered_zone", Label: "Time zone", Hint: "An IANA zone (e.g. America/New_York, Europe/Paris, UTC) for the discovery time and every date below.", Type: "text", Value: sf.Zone})
 
 	v.Playbooks = v.add(&input{ID: "f-playbooks", Label: "Playbooks"})
-	var refs []string
 	for _, p := range sf.Playbooks {
 		if _, ok := known[p]; !ok {
 			v.addErrors(fmt.Errorf("playbooks: %q is not a built-in playbook: choose from the list", p))
@@ -113,7 +115,7 @@ func (s *Server) formView(sf startForm) (*formView, *playbook.Playbook) {
 	if len(v.Playbooks.Errors) > 0 {
 		return v, nil
 	}
-	pb, err := engine.LoadPlaybooks(refs, s.cfg.Templates)
+	pb, err := formPlaybooks(refs, s.cfg.Templates)
 	if err != nil {
 		v.addErrors(fmt.Errorf("playbooks: %w", err))
 		return v, nil
@@ -191,8 +193,40 @@ func (s *Server) formView(sf startForm) (*formView, *playbook.Playbook) {
 			v.Dropped = append(v.Dropped, "contacts of "+id)
 		}
 	}
-	return v, pb
+	return v, refs
 }
+
+// formPlaybooks are the combined playbooks the form shows the fields of, loaded once per choice
+// (loading validates every notice template: some 20 ms): read only, never an incident's input,
+// which startFromForm loads afresh as the file path does.
+func formPlaybooks(refs []string, set *templates.Set) (*playbook.Playbook, error) {
+	key := formKey{set: set, refs: strings.Join(refs, ",")}
+	if pb, ok := formCache.Load(key); ok {
+		return pb.(*playbook.Playbook), nil
+	}
+	pb, err := engine.LoadPlaybooks(refs, set)
+	if err != nil {
+		return nil, err
+	}
+	// Bounded: a choice is any subset of the library, and a GET names it.
+	if formCacheLen.Add(1) <= maxFormCache {
+		formCache.Store(key, pb)
+	}
+	return pb, nil
+}
+
+type formKey struct {
+	set  *templates.Set
+	refs string
+}
+
+// maxFormCache bounds the choices of playbooks whose fields are kept.
+const maxFormCache = 64
+
+var (
+	formCache    sync.Map // formKey → *playbook.Playbook
+	formCacheLen atomic.Int64
+)
 
 // add registers an input under its ID, for addErrors.
 func (v *formView) add(in *input) *input {
