@@ -243,6 +243,25 @@ func TestFormRefusals(t *testing.T) {
 	require.Contains(t, page, "read-only (auditor)")
 }
 
+// TestFileRefusals: the incident file's problems are listed by the field they name, in its own
+// section (opened), with the text kept; the form beside it is untouched.
+func TestFileRefusals(t *testing.T) {
+	b := formServer(t, "coordinator")
+	b.get("/new")
+	file := "title: Lost tape\ndiscovered_at: 2026-11-01T09:00:00Z\nplaybook: us-federal-breach\nfacts:\n  affected_count: lots\ncontacts:\n  cisa: [{name: CISA, email: nobody}]\n"
+	code, page := b.post("/new", url.Values{"file": {file}})
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	require.Contains(t, page, `<details id="from-file" open>`)
+	require.Regexp(t, `<li><strong>facts.affected_count</strong>: <span class="msg">&#34;lots&#34; is not a number`, page)
+	require.Contains(t, page, `<li><strong>contacts.cisa[0].email</strong>: `)
+	require.True(t, strings.Contains(page, "  cisa: [{name: CISA, email: nobody}]\n</textarea>"), "the text is kept")
+	require.NotContains(t, page, `id="form-errors"`, "the form has no problem of its own")
+
+	code, page = b.post("/new", url.Values{"file": {"title: " + strings.Repeat("x", 300) + "\n"}})
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	require.Contains(t, page, `<li><strong>title</strong>: `, "the file's label is not taken for the field")
+}
+
 func TestFieldOf(t *testing.T) {
 	for _, c := range []struct{ msg, field, rest string }{
 		{"title: missing: give the incident a short title", "title", "missing: give the incident a short title"},

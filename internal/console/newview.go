@@ -125,38 +125,34 @@ func (s *Server) formView(sf startForm) (v *formView, refs []string) {
 		v.Zone.Value = pb.Defaults.TimeZone
 	}
 
+	// Each playbook's facts and roles in its file's order; one shared by two is shown once.
 	seenFact, seenRole := map[string]bool{}, map[string]bool{}
-	order := func(declared map[string]bool, ids []string, seen map[string]bool) []string {
+	unseen := func(ids []string, declared func(string) bool, seen map[string]bool) []string {
 		var out []string
 		for _, id := range ids {
-			if declared[id] && !seen[id] {
+			if declared(id) && !seen[id] {
 				seen[id] = true
 				out = append(out, id)
 			}
 		}
 		return out
 	}
-	factSet, roleSet := map[string]bool{}, map[string]bool{}
-	for id := range pb.Facts {
-		factSet[id] = true
-	}
-	for id := range pb.Roles {
-		roleSet[id] = true
-	}
+	isFact := func(id string) bool { _, ok := pb.Facts[id]; return ok }
+	isRole := func(id string) bool { _, ok := pb.Roles[id]; return ok }
 	for _, ref := range refs {
 		e := known[ref]
 		legend := e.Title
 		if legend == "" {
 			legend = e.Name
 		}
-		if ids := order(factSet, e.facts, seenFact); len(ids) > 0 {
+		if ids := unseen(e.facts, isFact, seenFact); len(ids) > 0 {
 			g := inputGroup{Legend: legend}
 			for _, id := range ids {
 				g.Inputs = append(g.Inputs, v.add(factInput(id, pb.Facts[id], sf.Facts[id])))
 			}
 			v.Facts = append(v.Facts, g)
 		}
-		if ids := order(roleSet, e.roles, seenRole); len(ids) > 0 {
+		if ids := unseen(e.roles, isRole, seenRole); len(ids) > 0 {
 			g := roleGroup{Legend: legend}
 			for _, id := range ids {
 				g.Roles = append(g.Roles, v.role(id, pb.Roles[id], sf.Contacts[id]))
