@@ -194,6 +194,21 @@ func TestFormRefusals(t *testing.T) {
 	// A blank row follows the typed one, for another contact.
 	require.Contains(t, tagOf(t, page, "c-cisa-1-email"), `value=""`)
 
+	// Blank rows are left out: a second contact typed in a later row is the role's contact 2,
+	// and its problem is shown where it is shown again.
+	v = goodForm()
+	v.Set("contact.cisa.1.name", "")
+	v.Set("contact.cisa.1.email", "")
+	v.Set("contact.cisa.4.name", "Night desk")
+	v.Set("contact.cisa.4.email", "night desk@cisa.example")
+	code, page = b.post("/new", v)
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	require.Contains(t, errorOf(t, page, "c-cisa-1-email"), "night desk@cisa.example")
+	require.Contains(t, tagOf(t, page, "c-cisa-1-name"), `value="Night desk"`)
+	require.Contains(t, tagOf(t, page, "c-cisa-0-email"), `value="cisa@agency.example"`)
+	require.NotContains(t, tagOf(t, page, "c-cisa-0-email"), "aria-invalid")
+	require.Contains(t, tagOf(t, page, "c-cisa-2-email"), `value=""`)
+
 	// A role left without any address: the validator names it; the message is at its first row.
 	v = goodForm()
 	v.Del("contact.cio.0.name")

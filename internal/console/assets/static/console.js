@@ -67,6 +67,11 @@
     form.addEventListener("change", function (e) {
       if (e.target.name === "playbook") form.requestSubmit(show);
     });
+    // Enter in a one-line field would press the first button, "Show the fields": harmless
+    // (everything is kept) but a surprise; a start needs its own button.
+    form.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && e.target.tagName === "INPUT" && e.target.type !== "submit") e.preventDefault();
+    });
     var at = document.getElementById("f-discovered-at"), then = document.getElementById("f-discovered-then");
     if (at && then) at.addEventListener("input", function () { then.checked = true; });
   }
