@@ -69,7 +69,7 @@ func (s *Server) exampleFile() string {
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	sf := readStartForm(q)
-	if len(sf.Playbooks) == 0 && q.Get("via") != "form" {
+	if len(sf.Playbooks) == 0 {
 		sf.Playbooks = []string{incidentfile.DefaultPlaybook}
 	}
 	if q.Get("discovered") == "" {
@@ -160,16 +160,13 @@ func (s *Server) startFromForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, errs := sf.file(pb)
-	if err := f.Check(); err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		// Input's checks too, so every problem is shown at once; a field already refused
-		// keeps its first message (addErrors).
+	fv.addErrors(errs...)
+	if err := f.Check(); err != nil || len(errs) > 0 {
+		fv.addErrors(err)
+		// Input's checks too, so that every problem is shown at once.
 		if _, err := f.Input(workflows.NewIncidentID(), pb, sess.Actor(), s.cfg.Now().UTC().Truncate(time.Second), false); err != nil {
-			errs = append(errs, err)
+			fv.addErrors(err)
 		}
-		fv.addErrors(errs...)
 		show(http.StatusUnprocessableEntity)
 		return
 	}

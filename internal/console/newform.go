@@ -184,9 +184,8 @@ func (f *startForm) file(pb *playbook.Playbook) (*incidentfile.File, []error) {
 	case f.DiscoveredNow:
 		out.DiscoveredAt = "now"
 	case f.DiscoveredAt != "":
-		t, err := parseLocal(f.DiscoveredAt, loc, "discovered_at")
-		if err != nil {
-			errs = append(errs, err)
+		if t, err := parseLocal(f.DiscoveredAt, loc, "discovered_at"); err != nil {
+			errs = append(errs, fmt.Errorf("discovered_at: %q is not a date and time: give one such as 2019-05-31T09:00, in the time zone below", f.DiscoveredAt))
 		} else {
 			out.DiscoveredAt = t.Format(time.RFC3339)
 		}
@@ -218,7 +217,7 @@ func (f *startForm) file(pb *playbook.Playbook) (*incidentfile.File, []error) {
 
 // fieldPattern reads the field an error line starts with: title, discovered_at, facts.<id>,
 // facts[<i>], contacts, contacts.<role>, contacts.<role>[<i>].email, playbooks[<i>], …
-var fieldPattern = regexp.MustCompile(`^([a-z_]+(?:\.[a-z0-9][a-z0-9_-]*)?(?:\[[0-9]+\])?(?:\.[a-z_]+)?): `)
+var fieldPattern = regexp.MustCompile(`^([a-z_]+(?:\.[A-Za-z0-9][A-Za-z0-9_-]*)?(?:\[[0-9]+\])?(?:\.[a-z_]+)?): `)
 
 // fileLabel names the pasted or uploaded file in its errors ("incident: title: …").
 const fileLabel = "incident"
@@ -242,7 +241,7 @@ func fieldOf(msg string) (field, rest string) {
 
 // noAddress reads ValidateStart's "no address for role(s) a, b: …" and "no address for the
 // approver role(s) a, b of X: …": the roles it names.
-var noAddress = regexp.MustCompile(`^no address for (?:the approver )?role\(s\) ([a-z0-9_, -]+?)(?: of [^:]+)?: `)
+var noAddress = regexp.MustCompile(`^no address for (?:the approver )?role\(s\) ([A-Za-z0-9_, -]+?)(?: of [^:]+)?: `)
 
 // contactField reads contacts.<role>, contacts.<role>[<i>] and contacts.<role>[<i>].<part>.
-var contactField = regexp.MustCompile(`^contacts\.([a-z0-9][a-z0-9_-]*)(?:\[([0-9]+)\](?:\.(name|email))?)?$`)
+var contactField = regexp.MustCompile(`^contacts\.([A-Za-z0-9][A-Za-z0-9_-]*)(?:\[([0-9]+)\](?:\.(name|email))?)?$`)

@@ -133,9 +133,10 @@ func TestFormPage(t *testing.T) {
 	require.Regexp(t, `<legend>Facts: [^<]*GDPR[^<]*</legend>`, page)
 	require.Less(t, strings.Index(page, "<legend>Facts: US federal"), strings.Index(page, "<legend>Facts: EU GDPR"), "the playbooks in their order")
 	// A playbook outside the library is refused by name, never read as a path.
-	code, page = b.get("/new?playbook=../../etc/passwd")
+	code, page = b.get("/new?playbook=../../etc/passwd&playbook=nope")
 	require.Equal(t, http.StatusOK, code)
-	require.Contains(t, page, "is not a built-in playbook")
+	require.Contains(t, page, "&#34;../../etc/passwd&#34; is not a built-in playbook")
+	require.Contains(t, page, "&#34;nope&#34; is not a built-in playbook")
 	require.NotContains(t, page, "root:")
 }
 
@@ -217,6 +218,16 @@ func TestFormRefusals(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, code)
 	require.Contains(t, errorOf(t, page, "c-cio-0-email"), "no address for this role")
 	require.NotContains(t, tagOf(t, page, "c-ciso-0-email"), "aria-invalid")
+
+	// A discovery time that is not one: the form's own message, not also the validator's
+	// "missing" that follows from it.
+	v = goodForm()
+	v.Set("discovered_at", "yesterday")
+	code, page = b.post("/new", v)
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	msg := errorOf(t, page, "f-discovered-at")
+	require.Contains(t, msg, "is not a date and time")
+	require.NotContains(t, msg, "missing")
 
 	// A discovery in the future; a date fact that is not one.
 	v = goodForm()

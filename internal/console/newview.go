@@ -102,13 +102,15 @@ func (s *Server) formView(sf startForm) (v *formView, refs []string) {
 	v.Zone = v.add(&input{ID: "f-zone", Name: "discovered_zone", Label: "Time zone", Hint: "An IANA zone (e.g. America/New_York, Europe/Paris, UTC) for the discovery time and every date below.", Type: "text", Value: sf.Zone})
 
 	v.Playbooks = v.add(&input{ID: "f-playbooks", Label: "Playbooks"})
+	var unknown []error
 	for _, p := range sf.Playbooks {
 		if _, ok := known[p]; !ok {
-			v.addErrors(fmt.Errorf("playbooks: %q is not a built-in playbook: choose from the list", p))
+			unknown = append(unknown, fmt.Errorf("playbooks: %q is not a built-in playbook: choose from the list", p))
 			continue
 		}
 		refs = append(refs, p)
 	}
+	v.addErrors(unknown...)
 	if len(refs) == 0 && len(v.Playbooks.Errors) == 0 {
 		v.addErrors(fmt.Errorf("playbooks: none chosen: tick at least one playbook (e.g. %s) and show its fields", incidentfile.DefaultPlaybook))
 	}
@@ -276,38 +278,41 @@ func (v *formView) role(id string, r playbook.Role, typed []playbook.Contact) *r
 	return rv
 }
 
-// addErrors puts each problem of errs next to the input its field names (see inputFor), and
-// every problem in the summary. A field already refused keeps its first message: the later
-// checks (ValidateStart) repeat some of the earlier ones (File.Check).
+// addErrors puts each problem of err next to the input its field names (see targets), and
+// every problem in the summary. It is called once per stage of checks (the form's own, then
+// File.Check, then File.Input): an input refused by an earlier stage keeps that stage's
+// messages only, since a later one repeats or follows from them; the same message is never
+// listed twice.
 func (v *formView) addErrors(errs ...error) {
-	refused := map[string]bool{}
+	earlier := map[*input]bool{}
+	for _, in := range v.inputs {
+		earlier[in] = len(in.Errors) > 0
+	}
+	listed := map[summaryError]bool{}
 	for _, e := range v.Errors {
-		refused[e.Href] = true
+		listed[e] = true
 	}
 	for _, err := range errs {
 		for _, fe := range splitErrors(err) {
 			for _, t := range v.targets(fe) {
-				href := ""
+				e := summaryError{Label: fe.Field, Msg: t.msg}
 				if t.in != nil {
-					href = "#" + t.in.ID
-				}
-				key := href
-				if key == "" {
-					key = fe.Field + ": " + t.msg
-				}
-				if refused[key] {
-					continue
-				}
-				refused[key] = true
-				label := fe.Field
-				if t.in != nil {
-					t.in.Errors = append(t.in.Errors, t.msg)
-					label = t.in.Label
+					if earlier[t.in] {
+						continue
+					}
+					e.Href, e.Label = "#"+t.in.ID, t.in.Label
 					if t.in.Context != "" {
-						label += " (" + t.in.Context + ")"
+						e.Label += " (" + t.in.Context + ")"
 					}
 				}
-				v.Errors = append(v.Errors, summaryError{Href: href, Label: label, Msg: t.msg})
+				if listed[e] {
+					continue
+				}
+				listed[e] = true
+				if t.in != nil {
+					t.in.Errors = append(t.in.Errors, t.msg)
+				}
+				v.Errors = append(v.Errors, e)
 			}
 		}
 	}
