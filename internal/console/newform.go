@@ -28,6 +28,8 @@ import (
 // libraryEntry is one playbook of the built-in library as the form offers it.
 type libraryEntry struct {
 	Name, Title string
+	// zone is the playbook's time zone (defaults.time_zone).
+	zone string
 	// facts and roles are IDs in the order the playbook's file declares them: the form shows
 	// them in the author's order, not the alphabet's.
 	facts, roles []string
@@ -47,7 +49,10 @@ var library = sync.OnceValues(func() ([]libraryEntry, error) {
 			return nil, err
 		}
 		var head struct {
-			Title string    `yaml:"title"`
+			Title    string `yaml:"title"`
+			Defaults struct {
+				TimeZone string `yaml:"time_zone"`
+			} `yaml:"defaults"`
 			Facts yaml.Node `yaml:"facts"`
 			Roles yaml.Node `yaml:"roles"`
 		}
@@ -55,7 +60,7 @@ var library = sync.OnceValues(func() ([]libraryEntry, error) {
 			return nil, fmt.Errorf("playbook %s: %w", f, err)
 		}
 		name := strings.TrimSuffix(path.Base(f), ".yaml")
-		out = append(out, libraryEntry{Name: name, Title: head.Title, facts: mappingKeys(&head.Facts), roles: mappingKeys(&head.Roles)})
+		out = append(out, libraryEntry{Name: name, Title: head.Title, zone: head.Defaults.TimeZone, facts: mappingKeys(&head.Facts), roles: mappingKeys(&head.Roles)})
 	}
 	slices.SortStableFunc(out, func(a, b libraryEntry) int {
 		if (a.Name == incidentfile.DefaultPlaybook) != (b.Name == incidentfile.DefaultPlaybook) {

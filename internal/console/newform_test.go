@@ -132,6 +132,8 @@ func TestFormPage(t *testing.T) {
 	require.Contains(t, page, "<legend>Facts: ")
 	require.Regexp(t, `<legend>Facts: [^<]*GDPR[^<]*</legend>`, page)
 	require.Less(t, strings.Index(page, "<legend>Facts: US federal"), strings.Index(page, "<legend>Facts: EU GDPR"), "the playbooks in their order")
+	require.Contains(t, page, `<datalist id="zones"><option value="America/New_York"></option><option value="Europe/Brussels"></option><option value="UTC"></option></datalist>`)
+	require.Contains(t, tagOf(t, page, "f-zone"), `list="zones"`)
 	// A playbook outside the library is refused by name, never read as a path.
 	code, page = b.get("/new?playbook=../../etc/passwd&playbook=nope")
 	require.Equal(t, http.StatusOK, code)

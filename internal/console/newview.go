@@ -27,6 +27,8 @@ type formView struct {
 	DiscoveredNow                      bool
 	Facts                              []inputGroup
 	Roles                              []roleGroup
+	// Zones are suggestions for the zone: the chosen playbooks' zones, then UTC.
+	Zones []string
 	// Dropped lists the facts and roles typed for playbooks no longer chosen: their values are
 	// not kept (the names only are shown, so the person knows).
 	Dropped []string
@@ -46,6 +48,8 @@ type input struct {
 	ID, Name, Label, Hint, Type, Value string
 	// Context completes the label for screen readers and the summary (a contact row's role).
 	Context string
+	// List names a datalist of suggestions.
+	List string
 	// FactID is the fact's ID, shown as a hint for people who know the playbook.
 	FactID string
 	// Options are a select's choices.
@@ -99,7 +103,7 @@ func (s *Server) formView(sf startForm) (v *formView, refs []string) {
 	v.Title = v.add(&input{ID: "f-title", Name: "title", Label: "Title", Hint: fmt.Sprintf("A short name for the incident, on one line (at most %d characters).", playbook.MaxTitleLen), Type: "text", Value: sf.Title})
 	v.Summary = v.add(&input{ID: "f-summary", Name: "summary", Label: "Summary", Hint: "What happened, as far as it is known.", Type: "textarea", Value: sf.Summary})
 	v.DiscoveredAt = v.add(&input{ID: "f-discovered-at", Name: "discovered_at", Label: "Discovered at", Hint: "When the organization became aware of it (date and time, in the zone below).", Type: "datetime-local", Value: sf.DiscoveredAt})
-	v.Zone = v.add(&input{ID: "f-zone", Name: "discovered_zone", Label: "Time zone", Hint: "An IANA zone (e.g. America/New_York, Europe/Paris, UTC) for the discovery time and every date below.", Type: "text", Value: sf.Zone})
+	v.Zone = v.add(&input{ID: "f-zone", Name: "discovered_zone", Label: "Time zone", Hint: "An IANA zone (e.g. America/New_York, Europe/Paris, UTC) for the discovery time and every date below.", Type: "text", Value: sf.Zone, List: "zones"})
 
 	v.Playbooks = v.add(&input{ID: "f-playbooks", Label: "Playbooks"})
 	var unknown []error
@@ -141,6 +145,14 @@ func (s *Server) formView(sf startForm) (v *formView, refs []string) {
 	}
 	isFact := func(id string) bool { _, ok := pb.Facts[id]; return ok }
 	isRole := func(id string) bool { _, ok := pb.Roles[id]; return ok }
+	for _, ref := range refs {
+		if z := known[ref].zone; z != "" && !slices.Contains(v.Zones, z) {
+			v.Zones = append(v.Zones, z)
+		}
+	}
+	if !slices.Contains(v.Zones, "UTC") {
+		v.Zones = append(v.Zones, "UTC")
+	}
 	for _, ref := range refs {
 		e := known[ref]
 		legend := e.Title
