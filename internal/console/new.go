@@ -59,7 +59,8 @@ func splitErrors(err error) []fieldError {
 	return out
 }
 
-func (s *Server) exampleFile() string {
+// exampleFile is the CBP-2019 example, which the file's text area starts with.
+func exampleFile() string {
 	raw, _ := examples.Files.ReadFile("cbp-2019.yaml")
 	return string(raw)
 }
@@ -76,7 +77,7 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request) {
 		sf.DiscoveredNow = true
 	}
 	fv, _ := s.formView(sf)
-	v := newView{CSRF: sessionOf(r).CSRF, Form: fv, File: s.exampleFile(), Now: true, FileOpen: q.Get("via") == "file"}
+	v := newView{CSRF: sessionOf(r).CSRF, Form: fv, File: exampleFile(), Now: true, FileOpen: q.Get("via") == "file"}
 	s.render(w, r, http.StatusOK, "new", page{Title: "Start an incident", Data: v})
 }
 
@@ -132,7 +133,7 @@ func (s *Server) startFromForm(w http.ResponseWriter, r *http.Request) {
 	sess := sessionOf(r)
 	sf := readStartForm(r.PostForm)
 	fv, refs := s.formView(sf)
-	v := newView{CSRF: sess.CSRF, Form: fv, File: s.exampleFile(), Now: true}
+	v := newView{CSRF: sess.CSRF, Form: fv, File: exampleFile(), Now: true}
 	show := func(code int) { s.render(w, r, code, "new", page{Title: "Start an incident", Data: v}) }
 	switch {
 	case r.PostFormValue("op") == "show":
