@@ -1,20 +1,11 @@
 package console
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
-
-	"github.com/breachflow/breachflow/examples"
-	"github.com/breachflow/breachflow/internal/engine"
-	"github.com/breachflow/breachflow/internal/incidentfile"
-	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/workflows"
 )
 
@@ -130,107 +121,4 @@ func parseLocal(v string, loc *time.Location, field string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%s %q: give a date and time, e.g. 2019-06-10T18:00 (in the incident's zone, %s)", field, v, loc)
-}
-
-type newView struct {
-	File   string
-	Now    bool
-	Errors []fieldError
-	CSRF   string
-}
-
-// fieldError is one line of a validation error: the field it names and what to fix.
-type fieldError struct{ Field, Msg string }
-
-func splitErrors(err error) []fieldError {
-	var out []fieldError
-	for _, line := range strings.Split(err.Error(), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		field, msg, ok := strings.Cut(line, ": ")
-		if !ok || strings.ContainsAny(field, " \"") {
-			field, msg = "", line
-		}
-		out = append(out, fieldError{Field: field, Msg: msg})
-	}
-	return out
-}
-
-func (s *Server) newPage(w http.ResponseWriter, r *http.Request) {
-	raw, _ := examples.Files.ReadFile("cbp-2019.yaml")
-	s.render(w, r, http.StatusOK, "new", page{Title: "Start an incident", Data: newView{File: string(raw), Now: true, CSRF: sessionOf(r).CSRF}})
-}
-
-// startIncident starts an incident from the pasted or uploaded incident file.
-func (s *Server) startIncident(w http.ResponseWriter, r *http.Request) {
-	sess := sessionOf(r)
-	text := r.PostFormValue("file")
-	var uploadErr string
-	if f, _, err := r.FormFile("upload"); err == nil {
-		// One byte more than allowed tells a file too large from one that fits: never start an
-		// incident from a silently truncated file.
-		b, rerr := io.ReadAll(io.LimitReader(f, maxUpload+1))
-		f.Close()
-		switch {
-		case rerr != nil:
-			uploadErr = "upload: the file could not be read: " + rerr.Error() + "; upload it again or paste it"
-		case len(b) > maxUpload:
-			uploadErr = fmt.Sprintf("upload: the file is larger than %d KiB: an incident file is a few KiB; check you chose the right file", maxUpload>>10)
-		case len(b) > 0:
-			text = string(b)
-		}
-	}
-	v := newView{File: text, CSRF: sess.CSRF, Now: r.PostFormValue("discovered_now") == "yes"}
-	if uploadErr != "" {
-		v.Errors = []fieldError{{Msg: uploadErr}}
-		s.render(w, r, http.StatusUnprocessableEntity, "new", page{Title: "Start an incident", Data: v})
-		return
-	}
-	if sess.Auditor {
-		v.Errors = []fieldError{{Msg: "you have read-only (auditor) access: you cannot start incidents"}}
-		s.render(w, r, http.StatusForbidden, "new", page{Title: "Start an incident", Data: v})
-		return
-	}
-	id, err := s.start(r.Context(), text, sess.Actor(), r.PostFormValue("discovered_now") == "yes")
-	if err != nil {
-		v.Errors = splitErrors(err)
-		s.render(w, r, http.StatusUnprocessableEntity, "new", page{Title: "Start an incident", Data: v})
-		return
-	}
-	http.Redirect(w, r, "/incidents/"+id+"?done=started", http.StatusSeeOther)
-}
-
-func (s *Server) start(ctx context.Context, text, by string, discoveredNow bool) (string, error) {
-	if strings.TrimSpace(text) == "" {
-		return "", fmt.Errorf("file: empty: paste an incident file or choose one to upload")
-	}
-	f, err := incidentfile.Parse("incident", []byte(text))
-	if err != nil {
-		return "", err
-	}
-	refs := f.PlaybookRefs()
-	for i, ref := range refs {
-		if playbook.IsPath(ref) {
-			return "", fmt.Errorf("playbooks[%d]: %q is a file path: the console starts incidents on built-in playbooks only (use `starter start` for a playbook file)", i, ref)
-		}
-	}
-	pb, err := engine.LoadPlaybooks(refs, s.cfg.Templates)
-	if err != nil {
-		return "", err
-	}
-	id := workflows.NewIncidentID()
-	in, err := f.Input(id, pb, by, s.cfg.Now().UTC().Truncate(time.Second), discoveredNow)
-	if err != nil {
-		return "", err
-	}
-	_, err = s.cfg.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.IncidentWorkflowID(id), TaskQueue: workflows.TaskQueue, Memo: map[string]any{"title": in.Title},
-		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SearchIncidentStatus.ValueSet(workflows.IncidentOpen)),
-	}, workflows.IncidentWorkflow, in)
-	if err != nil {
-		return "", fmt.Errorf("starting the incident's workflow: %w", err)
-	}
-	return id, nil
 }

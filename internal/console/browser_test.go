@@ -182,9 +182,15 @@ func TestBrowserLifecycle(t *testing.T) {
 	require.NoError(t, within(ctx,
 		signIn(base, "coordinator"),
 		shot(t, "list-empty"),
+	))
+	startFromForm(t, ctx, s, base)
+
+	// The CBP-2019 example, from the incident file (the page's second way).
+	require.NoError(t, within(ctx,
 		chromedp.Navigate(base+"/new"),
+		chromedp.WaitVisible(chromedp.ID("form-start")),
+		chromedp.Click(chromedp.CSS("#from-file > summary")),
 		chromedp.WaitVisible(chromedp.ID("file")),
-		shot(t, "start"),
 		submit("#form-new"),
 		landed("started"),
 	))
@@ -273,4 +279,54 @@ func TestBrowserLifecycle(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("table")),
 		shot(t, "list"),
 	))
+}
+
+// startFromForm starts an incident from the form as a person does: tick a playbook (the page
+// shows its fields at once, by the script), untick the default, fill the fields, see a bad count
+// refused next to its input with everything else kept, correct it, and land on the incident.
+func startFromForm(t *testing.T, ctx context.Context, s *testStack, base string) {
+	t.Helper()
+	contacts := []chromedp.Action[chromedp.Void]{}
+	for _, role := range []string{"incident_coordinator", "counsel", "disclosure_committee", "sec_counsel"} {
+		contacts = append(contacts,
+			chromedp.SendKeys(chromedp.ID("c-"+role+"-0-name"), "Desk "+role),
+			chromedp.SendKeys(chromedp.ID("c-"+role+"-0-email"), strings.ReplaceAll(role, "_", "-")+"@corp.example"))
+	}
+	require.NoError(t, within(ctx,
+		chromedp.Navigate(base+"/new"),
+		chromedp.WaitVisible(chromedp.ID("fact-affected_count")),
+		shot(t, "start"),
+		chromedp.Click(chromedp.ID("pb-sec-8k")),
+		shows("#pb-sec-8k:checked"),
+		chromedp.Click(chromedp.ID("pb-us-federal-breach")),
+		shows("#pb-us-federal-breach:not(:checked)"),
+		shows("#c-sec_counsel-0-email"),
+		chromedp.SendKeys(chromedp.ID("f-title"), "Ransomware at a registrant"),
+		chromedp.SendKeys(chromedp.ID("f-summary"), "File servers encrypted."),
+		chromedp.SetValue(chromedp.ID("fact-sec_registrant"), "true"),
+		chromedp.SendKeys(chromedp.ID("fact-affected_count"), "lots"),
+		chromedp.Steps(contacts...),
+		submit("#form-start"),
+		shows("#fact-affected_count-err"),
+		shot(t, "start-refused"),
+	))
+	require.Contains(t, run(t, ctx, chromedp.Text(chromedp.ID("fact-affected_count-err"))), "not a number")
+	require.Equal(t, "true", run(t, ctx, chromedp.AttributeValue(chromedp.ID("fact-affected_count"), "aria-invalid")).Value)
+	require.Equal(t, "Ransomware at a registrant", run(t, ctx, chromedp.Value(chromedp.ID("f-title"))), "what was typed is kept")
+	require.Equal(t, "sec-counsel@corp.example", run(t, ctx, chromedp.Value(chromedp.ID("c-sec_counsel-0-email"))))
+	// The summary's link takes the keyboard to the input.
+	require.NoError(t, within(ctx,
+		chromedp.Click(chromedp.CSS(`#form-errors a[href="#fact-affected_count"]`)),
+		shows("#fact-affected_count:target"),
+		shot(t, "start-refused-field"),
+		chromedp.SetValue(chromedp.ID("fact-affected_count"), "2,500"),
+		submit("#form-start"),
+		landed("started"),
+	))
+	m := incidentPath.FindStringSubmatch(run(t, ctx, chromedp.Location()))
+	require.NotNil(t, m)
+	st := s.status(t, m[1])
+	require.Equal(t, "Ransomware at a registrant", st.Title)
+	require.Equal(t, "2500", st.Facts["affected_count"])
+	require.Equal(t, "true", st.Facts["sec_registrant"])
 }

@@ -160,7 +160,27 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, fmt.Errorf("%w (fields: title, summary, discovered_at, playbook, playbooks, facts, contacts)", err)
 	}
 	var errs []error
-	add := func(err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
+	for _, err := range f.check() {
+		errs = append(errs, fmt.Errorf("%s: %w", name, err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// Check checks every field that needs no playbook, as Parse does for a file, and defaults the
+// playbook (DefaultPlaybook when none is named); it is for a File built another way (the
+// console's form). Each problem is its own error, joined, starting with the field it names
+// ("title: …", "facts.affected_count: …", "contacts.cisa[0].name: …"). Contacts' addresses
+// with a non-ASCII domain are stored in their ASCII form.
+func (f *File) Check() error {
+	return errors.Join(f.check()...)
+}
+
+func (f *File) check() []error {
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
 	switch {
 	case f.Playbook != "" && len(f.Playbooks) > 0:
 		add(errors.New("playbook and playbooks are both given: list every regime under playbooks, or give one playbook"))
@@ -214,10 +234,7 @@ func Parse(name string, data []byte) (*File, error) {
 			}
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return &f, nil
+	return errs
 }
 
 // Input turns the file into a workflow input. now replaces discovered_at "now" (or an empty one

@@ -59,7 +59,24 @@
         .catch(function () {});
     }, ms);
   }
+  // The start form: a changed choice of playbooks shows their fields at once (the button does
+  // it without JavaScript); typing a discovery time picks "at this date and time".
+  function startForm() {
+    var form = document.getElementById("form-start"), show = document.getElementById("show-fields");
+    if (!form || !show) return;
+    form.addEventListener("change", function (e) {
+      if (e.target.name === "playbook") form.requestSubmit(show);
+    });
+    // Enter in a one-line field would press the first button, "Show the fields": harmless
+    // (everything is kept) but a surprise; a start needs its own button.
+    form.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && e.target.tagName === "INPUT" && e.target.type !== "submit") e.preventDefault();
+    });
+    var at = document.getElementById("f-discovered-at"), then = document.getElementById("f-discovered-then");
+    if (at && then) at.addEventListener("input", function () { then.checked = true; });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    startForm();
     localTimes(document);
     tick();
     setInterval(tick, 1000);
