@@ -1,6 +1,7 @@
 package playbook_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -311,4 +312,18 @@ func TestPlaybookFallbacks(t *testing.T) {
 	require.Empty(t, pb.RemindersFor(own), "an explicit empty ladder turns reminders off")
 	require.Equal(t, []string{"cio"}, pb.EscalationFor(own).To)
 	require.Nil(t, (&playbook.Playbook{}).EscalationFor(&playbook.Obligation{}))
+}
+
+// TestProblems: joined errors at any depth are listed one by one, in order; nil and blank ones
+// are left out.
+func TestProblems(t *testing.T) {
+	a, b, c := errors.New("facts.x: bad"), errors.New("title: empty"), errors.New("contacts: none")
+	err := errors.Join(a, errors.Join(b, nil, errors.New("  ")), c)
+	got := playbook.Problems(err)
+	if len(got) != 3 || got[0] != a || got[1] != b || got[2] != c {
+		t.Fatalf("Problems = %v", got)
+	}
+	if playbook.Problems(nil) != nil {
+		t.Fatal("Problems(nil) is not empty")
+	}
 }

@@ -90,3 +90,23 @@ func SanitizeError(msg string) string {
 	}
 	return b.String()
 }
+
+// Problems lists the problems in a validation error: each error joined into it (errors.Join, at
+// any depth) is one; nil and blank ones are left out.
+func Problems(err error) []error {
+	var out []error
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		if e != nil && strings.TrimSpace(e.Error()) != "" {
+			out = append(out, e)
+		}
+	}
+	walk(err)
+	return out
+}

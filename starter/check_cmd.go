@@ -115,21 +115,13 @@ func fileKind(path string) (string, error) {
 // report prints every problem in err on its own line and returns how many there were.
 func report(out io.Writer, err error) int {
 	var lines []string
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range j.Unwrap() {
-				walk(x)
-			}
-			return
-		}
+	for _, e := range playbook.Problems(err) {
 		for _, l := range strings.Split(e.Error(), "\n") {
 			if strings.TrimSpace(l) != "" {
 				lines = append(lines, l)
 			}
 		}
 	}
-	walk(err)
 	for _, l := range lines {
 		fmt.Fprintln(out, "problem:", playbook.SanitizeError(l))
 	}

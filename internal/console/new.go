@@ -41,21 +41,10 @@ type fieldError struct{ Field, Msg string }
 // starts with the field it names when it names one (see fieldOf).
 func splitErrors(err error) []fieldError {
 	var out []fieldError
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range j.Unwrap() {
-				walk(x)
-			}
-			return
-		}
-		if e == nil || strings.TrimSpace(e.Error()) == "" {
-			return
-		}
+	for _, e := range playbook.Problems(err) {
 		field, msg := fieldOf(e.Error())
 		out = append(out, fieldError{Field: field, Msg: msg})
 	}
-	walk(err)
 	return out
 }
 
