@@ -19,6 +19,9 @@ const (
 	MaxFactTextLen = 2000
 	// MaxNoteLen is the longest note, reason, source or other free-text field, in characters.
 	MaxNoteLen = 2000
+	// MaxContactsPerRole is the most addresses one role of an incident may have: a notice goes
+	// to a role's people, not to a mailing list's members one by one.
+	MaxContactsPerRole = 50
 )
 
 // CheckLine reports whether s fits in one line of at most max characters: valid UTF-8, no line

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,11 @@ func TestFixingAContactRetriesAtOnce(t *testing.T) {
 	fix(hour+6*time.Minute, workflows.SetContactsInput{Role: "fbi", Contacts: []playbook.Contact{{Email: "x@fbi.example"}}, By: "a", Reason: "typo"}, `unknown role "fbi"`)
 	fix(hour+7*time.Minute, workflows.SetContactsInput{Role: "law_enforcement", Contacts: []playbook.Contact{{Email: "fbi.example"}}, By: "a", Reason: "typo"}, "malformed e-mail address")
 	fix(hour+8*time.Minute, workflows.SetContactsInput{Role: "law_enforcement", Contacts: []playbook.Contact{{Email: "x@fbi.example"}}, By: "a"}, "reason is required")
+	many := make([]playbook.Contact, playbook.MaxContactsPerRole+1)
+	for i := range many {
+		many[i] = playbook.Contact{Email: fmt.Sprintf("agent%d@fbi.example", i)}
+	}
+	fix(hour+9*time.Minute, workflows.SetContactsInput{Role: "law_enforcement", Contacts: many, By: "a", Reason: "everyone"}, "at most 50 per role")
 	fix(hour+10*time.Minute, workflows.SetContactsInput{Role: "law_enforcement", Contacts: []playbook.Contact{{Email: "cyber-liaison@fbi.example"}}, By: "a", Reason: "bounced: typo in the domain"}, "")
 	h.snapshot(hour + 11*time.Minute)
 	h.do(2*hour, workflows.UpdateClose, workflows.CloseInput{By: "a", Force: true, Reason: "test over"}, "")

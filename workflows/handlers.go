@@ -290,6 +290,9 @@ func (w *incident) validateSetContacts(ctx workflow.Context, in SetContactsInput
 	if len(in.Contacts) == 0 && len(role.Contacts) == 0 {
 		return fmt.Errorf("role %s would have no address left: notices go to it", in.Role)
 	}
+	if len(in.Contacts) > playbook.MaxContactsPerRole {
+		return fmt.Errorf("contacts: %d addresses for role %s: at most %d per role; for a larger audience give a mailing list's address", len(in.Contacts), in.Role, playbook.MaxContactsPerRole)
+	}
 	for i, c := range in.Contacts {
 		if err := playbook.CheckAddress(c.Email); err != nil {
 			return fmt.Errorf("contacts[%d]: %w", i, err)

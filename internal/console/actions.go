@@ -115,10 +115,36 @@ func parseLocal(v string, loc *time.Location, field string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
-			return t, nil
-		}
+	t, ok, err := parseWallClock(v, loc)
+	switch {
+	case err != nil:
+		return time.Time{}, fmt.Errorf("%s %q: %w", field, v, err)
+	case ok:
+		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%s %q: give a date and time, e.g. 2019-06-10T18:00 (in the incident's zone, %s)", field, v, loc)
+}
+
+// parseWallClock reads a datetime-local value (a wall-clock time, no zone) in loc. ok is false
+// when v is not one. A time the clocks skipped in loc (the hour lost when daylight saving time
+// starts) is an error, never moved silently to another hour; a time they passed twice (the hour
+// repeated when it ends) is the first of the two.
+func parseWallClock(v string, loc *time.Location) (t time.Time, ok bool, err error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		t, err := time.ParseInLocation(layout, v, loc)
+		if err != nil {
+			continue
+		}
+		if t.Format(layout) != v {
+			return time.Time{}, false, fmt.Errorf("there is no such time in %s (the clocks skipped it, e.g. when daylight saving time began): check the hour", loc)
+		}
+		// Go picks either instant of a repeated hour; take the earlier one, always.
+		for _, back := range []time.Duration{time.Hour, 30 * time.Minute} {
+			if e := t.Add(-back); e.In(loc).Format(layout) == v {
+				return e, true, nil
+			}
+		}
+		return t, true, nil
+	}
+	return time.Time{}, false, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -55,10 +56,12 @@ func exampleFile() string {
 }
 
 // newPage shows the form for the playbooks the query names (?playbook=a&playbook=b), by default
-// us-federal-breach, discovered now.
+// us-federal-breach, discovered now; nothing else is read from the query.
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	sf := readStartForm(q)
+	// Only the choice of playbooks comes from the URL: a link must not be able to fill in the
+	// form (a contact's address, say) for someone who then presses Start.
+	sf := readStartForm(url.Values{fieldPlaybook: q[fieldPlaybook]})
 	if len(sf.Playbooks) == 0 {
 		sf.Playbooks = []string{incidentfile.DefaultPlaybook}
 	}

@@ -114,6 +114,8 @@ func readStartForm(v url.Values) startForm {
 			f.Playbooks = append(f.Playbooks, p)
 		}
 	}
+	// In the library's order, as the checkboxes send them: one choice, however a link orders it.
+	slices.SortStableFunc(f.Playbooks, func(a, b string) int { return libraryIndex(a) - libraryIndex(b) })
 	rows := map[string]map[int]*playbook.Contact{}
 	for k, vals := range v {
 		if id, ok := strings.CutPrefix(k, fieldFactPrefix); ok && len(vals) > 0 {
@@ -126,7 +128,9 @@ func readStartForm(v url.Values) startForm {
 			continue
 		}
 		i, err := strconv.Atoi(parts[1])
-		if err != nil || i < 0 {
+		// Rows past one more than a role may have are not read: the form never offers them, and
+		// the one extra row lets File.Check say there are too many.
+		if err != nil || i < 0 || i > playbook.MaxContactsPerRole {
 			continue
 		}
 		if rows[parts[0]] == nil {
@@ -203,11 +207,12 @@ func (f *startForm) file(pb *playbook.Playbook) (*incidentfile.File, []error) {
 		if def.Type == playbook.FactDate {
 			// A datetime-local value is in the form's zone; anything else (a bare date, RFC
 			// 3339) is left for the fact check, whose message says what to write.
-			for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
-				if t, err := time.ParseInLocation(layout, v, loc); err == nil {
-					v = t.Format(time.RFC3339)
-					break
-				}
+			switch t, ok, err := parseWallClock(v, loc); {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("facts.%s: %q: %w", id, v, err))
+				continue
+			case ok:
+				v = t.Format(time.RFC3339)
 			}
 		}
 		out.Facts[id] = incidentfile.Scalar(v)
@@ -250,3 +255,15 @@ var noAddress = regexp.MustCompile(`^no address for (?:the approver )?role\(s\) 
 
 // contactField reads contacts.<role>, contacts.<role>[<i>] and contacts.<role>[<i>].<part>.
 var contactField = regexp.MustCompile(`^contacts\.([A-Za-z0-9][A-Za-z0-9_-]*)(?:\[([0-9]+)\](?:\.(name|email))?)?$`)
+
+// libraryIndex is a playbook's place in the library; a name not in it sorts last (it is refused
+// by name later).
+func libraryIndex(name string) int {
+	lib, _ := library()
+	for i, e := range lib {
+		if e.Name == name {
+			return i
+		}
+	}
+	return len(lib)
+}

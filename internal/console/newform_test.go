@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/breachflow/breachflow/internal/engine"
+	"github.com/breachflow/breachflow/playbook"
 )
 
 // formServer is the console without a Temporal server behind it (a lazy client that never
@@ -412,4 +414,38 @@ func BenchmarkNewPage(b *testing.B) {
 			b.ReportMetric(float64(size)/1024, "KiB/page")
 		})
 	}
+}
+
+// TestFormReviewFixes: a link fills in nothing but the choice of playbooks (a crafted link must
+// not put an attacker's address in front of a coordinator who then presses Start); a choice is
+// one choice in whatever order a link names it; a role takes at most playbook.MaxContactsPerRole
+// addresses, and rows far past that are not even read; a url-encoded form that is too large is
+// a bad request, not a CSRF refusal.
+func TestFormReviewFixes(t *testing.T) {
+	b := formServer(t, "coordinator")
+	code, page := b.get("/new?playbook=us-federal-breach&title=Crafted&contact.cisa.0.email=attacker%40evil.example&fact.affected_count=7")
+	require.Equal(t, http.StatusOK, code)
+	require.NotContains(t, page, "attacker@evil.example")
+	require.NotContains(t, page, "Crafted")
+	require.Contains(t, tagOf(t, page, "fact-affected_count"), `value=""`)
+
+	require.Equal(t, []string{"us-federal-breach", "hipaa"}, readStartForm(url.Values{fieldPlaybook: {"hipaa", "us-federal-breach"}}).Playbooks)
+
+	v := goodForm()
+	for i := range playbook.MaxContactsPerRole + 1 {
+		v.Set(fmt.Sprintf("contact.cisa.%d.name", i), fmt.Sprintf("Desk %d", i))
+		v.Set(fmt.Sprintf("contact.cisa.%d.email", i), fmt.Sprintf("desk%d@cisa.example", i))
+	}
+	v.Set("contact.cisa.9999.email", "far@cisa.example")
+	code, page = b.post("/new", v)
+	require.Equal(t, http.StatusUnprocessableEntity, code)
+	require.Contains(t, page, fmt.Sprintf("at most %d per role", playbook.MaxContactsPerRole))
+	require.NotContains(t, page, "far@cisa.example", "a row far past the limit is not read")
+
+	big := url.Values{}
+	for i := range 11000 {
+		big.Set(fmt.Sprintf("f%d", i), "x")
+	}
+	code, _ = b.post("/new", big)
+	require.Equal(t, http.StatusBadRequest, code, "too many fields: a bad request")
 }

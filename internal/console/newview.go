@@ -5,8 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/breachflow/breachflow/internal/engine"
 	"github.com/breachflow/breachflow/internal/incidentfile"
@@ -211,17 +209,14 @@ func (s *Server) formView(sf startForm) (v *formView, refs []string) {
 // which startFromForm loads afresh as the file path does.
 func formPlaybooks(refs []string, set *templates.Set) (*playbook.Playbook, error) {
 	key := formKey{set: set, refs: strings.Join(refs, ",")}
-	if pb, ok := formCache.Load(key); ok {
-		return pb.(*playbook.Playbook), nil
+	if pb, ok := formCache.get(key); ok {
+		return pb, nil
 	}
 	pb, err := engine.LoadPlaybooks(refs, set)
 	if err != nil {
 		return nil, err
 	}
-	// Bounded: a choice is any subset of the library, and a GET names it.
-	if formCacheLen.Add(1) <= maxFormCache {
-		formCache.Store(key, pb)
-	}
+	formCache.put(key, pb)
 	return pb, nil
 }
 
@@ -230,13 +225,11 @@ type formKey struct {
 	refs string
 }
 
-// maxFormCache bounds the choices of playbooks whose fields are kept.
+// maxFormCache bounds the choices of playbooks whose fields are kept (a choice is any subset of
+// the library, and a GET names it; the newest are kept).
 const maxFormCache = 64
 
-var (
-	formCache    sync.Map // formKey → *playbook.Playbook
-	formCacheLen atomic.Int64
-)
+var formCache = newFIFOCache[formKey, *playbook.Playbook](maxFormCache)
 
 // add registers an input under its ID, for addErrors.
 func (v *formView) add(in *input) *input {

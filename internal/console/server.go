@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/breachflow/breachflow/templates"
+	"github.com/breachflow/breachflow/workflows"
 )
 
 //go:embed assets
@@ -66,7 +67,7 @@ type Server struct {
 	oidc    *oidcProvider
 	mux     *http.ServeMux
 	// rules are the incidents' rules, asked once per incident (withRules).
-	rules rulesCache
+	rules *fifoCache[string, map[string]workflows.Rule]
 }
 
 // New checks the configuration and prepares the pages.
@@ -94,7 +95,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	// The cookie key is derived from the signing key, so it needs no configuration of its own.
 	key := sha256.Sum256(append([]byte("breachflow-console-cookies-v1\x00"), cfg.SigningKey.Seed()...))
-	s := &Server{cfg: cfg, cookies: cookies{key: key[:], secure: cfg.Secure}, limiter: newLimiter(5, 15*time.Minute)}
+	s := &Server{cfg: cfg, cookies: cookies{key: key[:], secure: cfg.Secure}, limiter: newLimiter(5, 15*time.Minute),
+		rules: newFIFOCache[string, map[string]workflows.Rule](rulesCacheSize)}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -154,7 +156,15 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxUpload+64<<10)
-			if err := r.ParseMultipartForm(maxUpload); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			// ParseForm first: on a url-encoded body ParseMultipartForm would return
+			// ErrNotMultipart and drop ParseForm's own error (too large, too many fields).
+			err := r.ParseForm()
+			if err == nil {
+				if err = r.ParseMultipartForm(maxUpload); errors.Is(err, http.ErrNotMultipart) {
+					err = nil
+				}
+			}
+			if err != nil {
 				http.Error(w, "the form is too large or malformed", http.StatusBadRequest)
 				return
 			}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,38 +79,8 @@ func (s *Server) withRules(ctx context.Context, id string, d *incidentData) {
 	s.rules.put(id, d.Rules)
 }
 
-// rulesCache keeps the rules of the incidents viewed lately, at most rulesCacheSize of them
-// (the oldest entry goes first).
-type rulesCache struct {
-	mu    sync.Mutex
-	byID  map[string]map[string]workflows.Rule
-	order []string
-}
-
+// rulesCacheSize bounds the incidents whose rules the console keeps.
 const rulesCacheSize = 512
-
-func (c *rulesCache) get(id string) (map[string]workflows.Rule, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.byID[id]
-	return r, ok
-}
-
-func (c *rulesCache) put(id string, r map[string]workflows.Rule) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.byID == nil {
-		c.byID = map[string]map[string]workflows.Rule{}
-	}
-	if _, ok := c.byID[id]; !ok {
-		c.order = append(c.order, id)
-	}
-	c.byID[id] = r
-	for len(c.order) > rulesCacheSize {
-		delete(c.byID, c.order[0])
-		c.order = c.order[1:]
-	}
-}
 
 func (s *Server) status(ctx context.Context, id string) (workflows.Status, error) {
 	var st workflows.Status

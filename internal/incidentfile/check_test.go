@@ -1,6 +1,7 @@
 package incidentfile_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -33,4 +34,17 @@ func TestCheck(t *testing.T) {
 	ok := &incidentfile.File{Title: "t", Playbooks: []string{"us-federal-breach", "eu-gdpr"}}
 	require.NoError(t, ok.Check())
 	require.Equal(t, []string{"us-federal-breach", "eu-gdpr"}, ok.PlaybookRefs())
+}
+
+// TestCheckContactsPerRole: a role with more than playbook.MaxContactsPerRole addresses is
+// refused, naming the role and the limit.
+func TestCheckContactsPerRole(t *testing.T) {
+	f := &incidentfile.File{Title: "T", Playbook: incidentfile.DefaultPlaybook, Contacts: map[string][]playbook.Contact{}}
+	for i := range playbook.MaxContactsPerRole + 1 {
+		f.Contacts["cisa"] = append(f.Contacts["cisa"], playbook.Contact{Email: fmt.Sprintf("d%d@cisa.example", i)})
+	}
+	err := f.Check()
+	require.ErrorContains(t, err, fmt.Sprintf("contacts.cisa: %d addresses: at most %d per role", playbook.MaxContactsPerRole+1, playbook.MaxContactsPerRole))
+	f.Contacts["cisa"] = f.Contacts["cisa"][:playbook.MaxContactsPerRole]
+	require.NoError(t, f.Check())
 }

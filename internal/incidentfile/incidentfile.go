@@ -222,6 +222,10 @@ func (f *File) check() []error {
 		}
 	}
 	for _, role := range slices.Sorted(maps.Keys(f.Contacts)) {
+		if n := len(f.Contacts[role]); n > playbook.MaxContactsPerRole {
+			add(fmt.Errorf("contacts.%s: %d addresses: at most %d per role; for a larger audience give a mailing list's address", role, n, playbook.MaxContactsPerRole))
+			continue
+		}
 		for i, c := range f.Contacts[role] {
 			field := fmt.Sprintf("contacts.%s[%d]", role, i)
 			if err := playbook.CheckLine(field+".name", c.Name, playbook.MaxTitleLen); err != nil {
