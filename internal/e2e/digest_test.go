@@ -84,10 +84,7 @@ func TestDigestOverRealServer(t *testing.T) {
 	// Each incident records escalation 3 as delivered in a digest.
 	for _, id := range ids {
 		digestDelivered(t, s, id)
-		_, err := s.client.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
-			WorkflowID: id, UpdateName: workflows.UpdateComplete, WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args: []any{workflows.CompleteInput{Obligation: "report", By: "a"}},
-		})
+		_, err := update(t, s.client, id, workflows.UpdateComplete, workflows.CompleteInput{Obligation: "report", By: "a"})
 		require.NoError(t, err)
 	}
 	for _, n := range smtpd.CountByMessageID() {

@@ -186,12 +186,7 @@ func TestMetricsScrapedFromARunningWorker(t *testing.T) {
 	defer cancel()
 	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.IncidentWorkflowID(in.IncidentID), TaskQueue: workflows.TaskQueue}, workflows.IncidentWorkflow, in)
 	require.NoError(t, err)
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: in.IncidentID, UpdateName: workflows.UpdateSendNotice, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"}},
-	})
-	require.NoError(t, err)
-	require.NoError(t, h.Get(ctx, nil))
+	require.NoError(t, engine.SendUpdate(ctx, c, in.IncidentID, workflows.UpdateSendNotice, workflows.SendNoticeInput{Obligation: "cisa-report", By: "coordinator"}, nil))
 
 	// Wait until every requested notice has been delivered, then compare with the status.
 	var st workflows.Status
