@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/breachflow/breachflow/internal/engine"
-	"github.com/breachflow/breachflow/playbook"
 	"github.com/breachflow/breachflow/templates"
 	"github.com/breachflow/breachflow/workflows"
 )
@@ -223,14 +222,7 @@ func printRules(out io.Writer, rules []workflows.Rule) {
 		if r.Citation == "" && r.Quote == "" {
 			continue
 		}
-		line := "  " + r.Obligation + ": " + r.Citation
-		if r.Source != "" {
-			line += " (" + r.Source + " source)"
-		}
-		if r.DeadlineKind == playbook.DeadlineInternalTarget {
-			line += "; its deadline is an internal target, not set by a rule"
-		}
-		fmt.Fprintln(out, line)
+		fmt.Fprintln(out, "  "+r.Obligation+": "+r.Label())
 		if r.Quote != "" {
 			for _, l := range wrap("\u201c"+r.Quote+"\u201d", 92) {
 				fmt.Fprintln(out, "    "+l)

@@ -79,12 +79,14 @@ func TestPrintRules(t *testing.T) {
 		{Obligation: "congress", Citation: "FISMA 2014 sec. 2(d)(1)", Source: "primary", Quote: strings.Repeat("word ", 40) + "end"},
 		{Obligation: "triage", Citation: "DHS guidance", DeadlineKind: "internal_target"},
 		{Obligation: "none"},
+		{Obligation: "opr", Citation: "Agency policy; internal target", DeadlineKind: "internal_target"},
 	})
 	got := out.String()
 	require.Contains(t, got, "  congress: FISMA 2014 sec. 2(d)(1) (primary source)\n    \u201cword word")
 	require.Contains(t, got, "end\u201d\n")
-	require.Contains(t, got, "  triage: DHS guidance; its deadline is an internal target, not set by a rule\n")
+	require.Contains(t, got, "  triage: DHS guidance; the deadline is an internal target: no rule sets it\n")
 	require.NotContains(t, got, "none")
+	require.Contains(t, got, "  opr: Agency policy; internal target\n", "a citation that says it already is not told again")
 	for _, l := range strings.Split(got, "\n") {
 		require.LessOrEqual(t, len([]rune(l)), 96, "wrapped: %q", l)
 	}

@@ -191,6 +191,22 @@ type Rule struct {
 	DeadlineKind string `json:"deadline_kind,omitempty"`
 }
 
+// Label names the rule: its citation, whether its words were read in the primary text, and,
+// for a deadline the organization set itself, that no rule sets it (unless the citation says so).
+func (r Rule) Label() string {
+	s := r.Citation
+	if s == "" {
+		s = "-"
+	}
+	if r.Source != "" {
+		s += " (" + r.Source + " source)"
+	}
+	if r.DeadlineKind == playbook.DeadlineInternalTarget && !strings.Contains(strings.ToLower(r.Citation), "internal target") {
+		s += "; the deadline is an internal target: no rule sets it"
+	}
+	return s
+}
+
 // RulesOf lists the rule behind every obligation of a playbook, in its order.
 func RulesOf(pb *playbook.Playbook) []Rule {
 	out := make([]Rule, 0, len(pb.Obligations))

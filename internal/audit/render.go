@@ -352,15 +352,7 @@ func rulesOf(obligations []ObligationAudit) []ObligationAudit {
 	return out
 }
 
-// ruleLabel names an obligation's rule: its citation, whether its words were read in the
-// primary text, and, for a deadline the organization set itself, that no rule sets it.
+// ruleLabel names an obligation's rule (workflows.Rule.Label).
 func ruleLabel(o ObligationAudit) string {
-	s := orDash(o.Citation)
-	if o.Source != "" {
-		s += " (" + o.Source + " source)"
-	}
-	if o.DeadlineKind == playbook.DeadlineInternalTarget && !strings.Contains(strings.ToLower(o.Citation), "internal target") {
-		s += "; the deadline is an internal target: no rule sets it"
-	}
-	return s
+	return workflows.Rule{Citation: o.Citation, Source: o.Source, DeadlineKind: o.DeadlineKind}.Label()
 }
